@@ -1,0 +1,22 @@
+/**
+ * The broker's configuration: `loadConfig(path)` (YAML file), `parseConfig(text)`,
+ * `validateConfig(object)`, and the types of the validated, frozen result.
+ */
+export { loadConfig, parseConfig, validateConfig, checkReferences } from './load';
+export { ConfigError, type ConfigProblem } from './config-error';
+export {
+  configSchema,
+  parseCredentialRef,
+  isLoopbackHost,
+  PLACEHOLDER,
+  type BrokerConfig,
+  type ListenConfig,
+  type VaultConfig,
+  type BrokerAuthConfig,
+  type TargetConfig,
+  type CredentialInjection,
+  type ActionConfig,
+  type ParameterConfig,
+  type LogConfig,
+  type ValueSource,
+} from './schema';
