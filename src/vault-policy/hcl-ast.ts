@@ -353,6 +353,8 @@ class Reader {
       }
       if (this.cur() === 'ASSIGN') {
         const assign = this.take();
+        // `key =` at the very end: hashicorp/hcl drops the item without an error.
+        if (this.cur() === 'EOF' || this.cur() === 'RBRACE') return items;
         items.push({ keys, assignLine: assign.pos.line, val: this.hclValue() });
       } else if (this.cur() === 'LBRACE') {
         items.push({ keys, assignLine: 0, val: this.hclObject() });
@@ -408,6 +410,8 @@ class Reader {
         }
         const k = this.take();
         const colon = this.take();
+        // `"key": }`: hashicorp/hcl's JSON parser ends the object there and drops the item.
+        if (this.cur() === 'RBRACE' || this.cur() === 'EOF') break;
         items.push({
           keys: [{ value: k.type === 'STRING' ? unquote(k.text) : k.text, pos: k.pos }],
           assignLine: colon.pos.line,
