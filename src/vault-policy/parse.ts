@@ -236,14 +236,25 @@ function durationField(value: unknown, field: string): number | undefined {
   }
 }
 
-/** Templated paths look like `identity/entity/id/{{identity.entity.id}}`. */
-function isTemplated(path: string): boolean {
-  return /\{\{.*?\}\}/.test(path);
+/**
+ * identitytpl.PopulateString with ValidityCheckOnly: is the path templated
+ * (`identity/entity/id/{{identity.entity.id}}`), and are its braces balanced?
+ */
+function checkTemplating(path: string): boolean {
+  if (!path.includes('{{')) return false;
+  const pieces = path.split('{{');
+  const unbalanced = new DecodeFailure('failed to validate policy templating: unbalanced templating characters');
+  if (pieces[0].includes('}}')) throw unbalanced;
+  for (const piece of pieces.slice(1)) {
+    if (piece.split('}}').length !== 2) throw unbalanced;
+  }
+  return pieces.length > 1;
 }
 
 function parsePathItem(item: ObjectItem, policyName: string): PathRule {
   // Filter("path") strips the `path` key; what is left is the label, or "path" without one.
   const key = item.keys[1]?.value ?? 'path';
+  const templated = checkTemplating(key);
 
   if (item.val.type !== 'object') {
     throw new DecodeFailure(`path ${JSON.stringify(key)}: cannot check HCL keys of type ${goNodeType(item.val)}`);
@@ -281,7 +292,7 @@ function parsePathItem(item: ObjectItem, policyName: string): PathRule {
     else throw new DecodeFailure(`path ${JSON.stringify(key)}: invalid policy ${JSON.stringify(decoded.policy)}`);
   }
 
-  const base = { pattern, path, isPrefix, hasSegmentWildcard, templated: isTemplated(pattern), policy: policyName };
+  const base = { pattern, path, isPrefix, hasSegmentWildcard, templated, policy: policyName };
 
   const granted: Capability[] = [];
   for (const cap of caps) {

@@ -121,7 +121,17 @@ describe('parsePolicy: shapes', () => {
   test('templated paths are marked', () => {
     const r = rules('path "identity/entity/id/{{identity.entity.id}}" { capabilities = ["read"] }');
     expect(r[0].templated).toBe(true);
+    expect(rules('path "a/}}" { capabilities = ["read"] }')[0].templated).toBe(false);
   });
+
+  test.each(['a/{{identity.entity.id', 'a/}}/{{identity.entity.id}}', 'a/{{x}}}}'])(
+    'unbalanced templating in %s is refused',
+    (pattern) => {
+      expect(parseError(`path "${pattern}" { capabilities = ["read"] }`)).toBe(
+        'failed to parse policy: failed to validate policy templating: unbalanced templating characters',
+      );
+    },
+  );
 });
 
 describe('parsePolicy: deny', () => {
