@@ -18,5 +18,9 @@ export {
   type ActionConfig,
   type ParameterConfig,
   type LogConfig,
+  type RateLimitConfig,
+  type IdempotencyConfig,
+  type StateConfig,
+  type CircuitBreakerConfig,
   type ValueSource,
 } from './schema';

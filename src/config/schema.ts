@@ -160,6 +160,26 @@ const injectSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('query'), name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a plain query parameter name') }),
 ]);
 
+/**
+ * Traffic shaping for a target or an action (src/shaping): a token bucket refilled at
+ * `per_second` holding up to `burst` (default: one second's worth), and at most
+ * `max_concurrent` calls in flight. Shared across replicas when `state.store` is Redis.
+ */
+const rateLimitSchema = z
+  .strictObject({
+    per_second: z.number().positive().max(1_000_000).optional(),
+    burst: z.number().int().min(1).max(1_000_000).optional(),
+    max_concurrent: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .refine((r) => r.burst === undefined || r.per_second !== undefined, {
+    message: 'burst needs per_second',
+    path: ['burst'],
+  })
+  .transform((r) => ({
+    ...r,
+    burst: r.per_second === undefined ? undefined : (r.burst ?? Math.max(1, Math.ceil(r.per_second))),
+  }));
+
 const targetSchema = z.strictObject({
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   allow_insecure_http: z.boolean().default(false),
@@ -174,6 +194,7 @@ const targetSchema = z.strictObject({
   headers: z.record(headerName, z.string().refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')).default({}),
   request_id_header: z.string().regex(HEADER_NAME).default('x-request-id'),
   max_response_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  rate_limit: rateLimitSchema.optional(),
 });
 
 const common = { required: z.boolean().default(true), description: z.string().optional() };
@@ -238,6 +259,27 @@ const actionSchema = z.strictObject({
     ])
     .default([])
     .transform((r): Record<string, string> => (Array.isArray(r) ? Object.fromEntries(r.map((f) => [f, f])) : r)),
+  rate_limit: rateLimitSchema.optional(),
+});
+
+/** Idempotency-Key records (src/idempotency). */
+const idempotencySchema = z.strictObject({
+  ttl_seconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+});
+
+/** Where idempotency records and rate-limit counters live (src/state). */
+const stateSchema = z.strictObject({
+  store: z
+    .string()
+    .refine((s) => s === 'memory' || /^rediss?:\/\/[^\s]+$/.test(s), 'must be "memory" or a redis:// (rediss://) URL')
+    .default('memory'),
+  key_prefix: z.string().min(1).max(200).default('credential-broker:'),
+});
+
+/** Per-target circuit breaker (src/shaping). */
+const circuitBreakerSchema = z.strictObject({
+  failure_threshold: z.number().int().min(1).max(10_000).default(5),
+  open_seconds: z.number().min(0.1).max(3600).default(30),
 });
 
 const logSchema = z.strictObject({
@@ -257,6 +299,9 @@ export const configSchema = z.strictObject({
   // Names are checked in cross-checks.ts, so a bad name does not hide the problems inside.
   targets: z.record(z.string(), targetSchema),
   actions: z.record(z.string(), actionSchema),
+  idempotency: idempotencySchema.prefault({}),
+  state: stateSchema.prefault({}),
+  circuit_breaker: circuitBreakerSchema.prefault({}),
 });
 
 export type BrokerConfig = z.output<typeof configSchema>;
@@ -268,6 +313,10 @@ export type CredentialInjection = TargetConfig['credential']['inject'];
 export type ActionConfig = BrokerConfig['actions'][string];
 export type ParameterConfig = ActionConfig['parameters'][string];
 export type LogConfig = BrokerConfig['log'];
+export type RateLimitConfig = NonNullable<TargetConfig['rate_limit']>;
+export type IdempotencyConfig = BrokerConfig['idempotency'];
+export type StateConfig = BrokerConfig['state'];
+export type CircuitBreakerConfig = BrokerConfig['circuit_breaker'];
 
 /** Splits a credential ref into the KV v2 read path and the field. */
 export function parseCredentialRef(ref: string): { path: string; field: string } {
