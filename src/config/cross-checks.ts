@@ -7,6 +7,7 @@
  * wrong type is skipped here: the schema already reports it.
  */
 import type { ConfigProblem } from './config-error';
+import { crossCheckIdentity } from './identity-cross-checks';
 import { ACTION_NAME, isLoopbackHost, PLACEHOLDER, TARGET_NAME } from './schema';
 
 type Raw = Record<string, unknown>;
@@ -103,5 +104,6 @@ export function crossCheck(input: unknown): ConfigProblem[] {
       if (min !== undefined && max !== undefined && min > max) add(at(`parameters.${pname}.minimum`), 'must not be larger than maximum');
     }
   }
+  problems.push(...crossCheckIdentity(root));
   return problems;
 }

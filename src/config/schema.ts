@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { bootstrapSchema, endpointAuthSchema, endpointGroupSchema } from './identity-schema';
 
 /** `{name}` inside a path, query or body template. */
 export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -299,6 +300,10 @@ export const configSchema = z.strictObject({
   // Names are checked in cross-checks.ts, so a bad name does not hide the problems inside.
   targets: z.record(z.string(), targetSchema),
   actions: z.record(z.string(), actionSchema),
+  // Identity lifecycle (identity-schema.ts); group names are checked in cross-checks.ts.
+  endpoint_groups: z.record(z.string(), endpointGroupSchema).default({}),
+  endpoint_auth: endpointAuthSchema.prefault({}),
+  bootstrap: bootstrapSchema.prefault({}),
   idempotency: idempotencySchema.prefault({}),
   state: stateSchema.prefault({}),
   circuit_breaker: circuitBreakerSchema.prefault({}),
@@ -313,6 +318,7 @@ export type CredentialInjection = TargetConfig['credential']['inject'];
 export type ActionConfig = BrokerConfig['actions'][string];
 export type ParameterConfig = ActionConfig['parameters'][string];
 export type LogConfig = BrokerConfig['log'];
+export type { EndpointGroupConfig, EndpointAuthConfig, BootstrapConfig, BrokerRoleConfig } from './identity-schema';
 export type RateLimitConfig = NonNullable<TargetConfig['rate_limit']>;
 export type IdempotencyConfig = BrokerConfig['idempotency'];
 export type StateConfig = BrokerConfig['state'];
