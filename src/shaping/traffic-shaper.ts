@@ -1,0 +1,140 @@
+/**
+ * Keeps the broker's calls to each target within what the target (and the tool's
+ * account behind it) can take, across all replicas when the state store is shared:
+ *
+ * 1. hold-back: a target that answered 429 or sent Retry-After is left alone for that
+ *    long (every replica sees the hold);
+ * 2. concurrency caps: at most `max_concurrent` calls in flight per target and per
+ *    action (slots have a lease, so a crashed replica's slots come back);
+ * 3. rate limits: a token bucket per target and per action, taken from atomically;
+ * 4. circuit breaker: `failure_threshold` consecutive failures open the circuit for
+ *    `open_seconds`; then one probe call at a time decides whether it closes.
+ *
+ * Refusals are RateLimitedError (429) or CircuitOpenError (503), both with a Retry-After
+ * computed from the store (the bucket's next free slot, the hold, the open period), and
+ * both before the target is called, so the caller may retry with the same key.
+ */
+import { randomUUID } from 'node:crypto';
+import { CircuitOpenError } from '../errors/circuit-open-error';
+import { RateLimitedError } from '../errors/rate-limited-error';
+import type { RateBucket, StateStore } from '../state/state-store';
+
+export interface RateLimitSettings {
+  per_second?: number;
+  burst?: number;
+  max_concurrent?: number;
+}
+
+export interface ShapingSettings {
+  targets: Readonly<Record<string, { readonly rate_limit?: RateLimitSettings }>>;
+  actions: Readonly<Record<string, { readonly target: string; readonly rate_limit?: RateLimitSettings }>>;
+  circuitBreaker: { readonly failure_threshold: number; readonly open_seconds: number };
+}
+
+/** How the call through an admission ended, as far as the target's health is concerned. */
+export type CallOutcome =
+  /** Stopped before the target was called (Vault failed, …): says nothing about the target. */
+  | { kind: 'not_called' }
+  /** The target answered (2xx–4xx other than 429): it is healthy. */
+  | { kind: 'answered' }
+  /** 5xx, timeout, connection failure: counts towards opening the circuit. */
+  | { kind: 'failed'; retryAfterMs?: number }
+  /** The target said 429 (or sent Retry-After): hold it back for `retryAfterMs`. */
+  | { kind: 'slow_down'; retryAfterMs: number };
+
+/** A call let through; `finish` must be called once when it is over. */
+export interface Admission {
+  finish(outcome: CallOutcome): Promise<void>;
+}
+
+/** Hold applied when a target says 429 without a usable Retry-After. */
+export const DEFAULT_SLOW_DOWN_MS = 1000;
+
+export class TrafficShaper {
+  constructor(
+    private readonly store: StateStore,
+    private readonly settings: ShapingSettings,
+    /** Called with store errors that happen after the outcome is decided (they must not change it). */
+    private readonly onLateError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  /**
+   * Lets a call of `action` through to its target, or throws RateLimitedError /
+   * CircuitOpenError. `leaseMs` bounds how long the call may hold its slots.
+   */
+  async admit(action: string, leaseMs: number): Promise<Admission> {
+    const actionSettings = this.settings.actions[action];
+    if (!actionSettings) throw new Error(`no shaping settings for action "${action}"`);
+    const target = actionSettings.target;
+    const targetLimit = this.settings.targets[target]?.rate_limit;
+    const actionLimit = actionSettings.rate_limit;
+
+    const held = await this.store.heldFor(`target:${target}`);
+    if (held > 0) {
+      throw new RateLimitedError(`target "${target}" asked the broker to slow down`, held / 1000);
+    }
+
+    const holder = randomUUID();
+    const slots: string[] = [];
+    const releaseSlots = async () => {
+      await Promise.all(slots.map((s) => this.store.releaseSlot(s, holder)));
+    };
+    try {
+      for (const [key, limit, what] of [
+        [`target:${target}`, targetLimit, `target "${target}"`],
+        [`action:${action}`, actionLimit, `action "${action}"`],
+      ] as const) {
+        if (!limit?.max_concurrent) continue;
+        const slot = await this.store.acquireSlot(key, holder, limit.max_concurrent, leaseMs);
+        if (!slot.ok) {
+          throw new RateLimitedError(`${what} has ${limit.max_concurrent} calls in flight already`, slot.retryAfterMs / 1000);
+        }
+        slots.push(key);
+      }
+
+      const buckets: RateBucket[] = [];
+      const names = new Map<string, string>();
+      if (targetLimit?.per_second) {
+        buckets.push({ key: `target:${target}`, perSecond: targetLimit.per_second, burst: targetLimit.burst ?? 1 });
+        names.set(`target:${target}`, `target "${target}"`);
+      }
+      if (actionLimit?.per_second) {
+        buckets.push({ key: `action:${action}`, perSecond: actionLimit.per_second, burst: actionLimit.burst ?? 1 });
+        names.set(`action:${action}`, `action "${action}"`);
+      }
+      if (buckets.length > 0) {
+        const taken = await this.store.take(buckets);
+        if (!taken.ok) {
+          throw new RateLimitedError(`${names.get(taken.limitedBy) ?? 'target'} is over its rate limit`, taken.retryAfterMs / 1000);
+        }
+      }
+
+      const circuit = await this.store.circuitCheck(`target:${target}`, leaseMs);
+      if (circuit.state === 'open') throw new CircuitOpenError(target, circuit.retryAfterMs / 1000);
+    } catch (err) {
+      await releaseSlots().catch(this.onLateError);
+      throw err;
+    }
+
+    let finished = false;
+    return {
+      finish: async (outcome) => {
+        if (finished) return;
+        finished = true;
+        const { failure_threshold: threshold, open_seconds: openSeconds } = this.settings.circuitBreaker;
+        const work: Promise<unknown>[] = [releaseSlots()];
+        if (outcome.kind === 'slow_down') {
+          work.push(this.store.holdFor(`target:${target}`, outcome.retryAfterMs));
+        }
+        if (outcome.kind === 'failed' && outcome.retryAfterMs) {
+          work.push(this.store.holdFor(`target:${target}`, outcome.retryAfterMs));
+        }
+        if (outcome.kind !== 'not_called') {
+          // A 429 is the target working as designed, so it closes the circuit like a success.
+          work.push(this.store.circuitRecord(`target:${target}`, outcome.kind !== 'failed', threshold, openSeconds * 1000));
+        }
+        await Promise.all(work).catch(this.onLateError);
+      },
+    };
+  }
+}
