@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
+import { register as registerExplain } from './explain';
+import { register as registerSecretId } from './secret-id';
+import { register as registerVault } from './vault';
 
 /**
  * One line per command module. Each module exports `register(program)`.
  * Keep this list sorted by command name.
  */
-export function registerCommands(_program: Command): void {
-  // commands are added here as they land
+export function registerCommands(program: Command): void {
+  registerExplain(program);
+  registerSecretId(program);
+  registerVault(program);
 }
