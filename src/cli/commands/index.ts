@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerExplain } from './explain';
 import { register as registerSecretId } from './secret-id';
+import { register as registerSimulate } from './simulate';
 import { register as registerVault } from './vault';
 
 /**
@@ -10,5 +11,6 @@ import { register as registerVault } from './vault';
 export function registerCommands(program: Command): void {
   registerExplain(program);
   registerSecretId(program);
+  registerSimulate(program);
   registerVault(program);
 }
