@@ -4,8 +4,10 @@
  *
  * - AppRole at `vault.approle_mount`, KV v2 at every mount the targets' keys live in;
  * - every vault-policies/*.hcl as a policy named after the file;
- * - per endpoint group, a generated policy `endpoint-group-<name>` granting `update` on
- *   `<marker prefix><action>` for exactly the group's actions, and a role `<name>`;
+ * - per endpoint group, a role `<name>` with the policy `endpoint-<name>`: the file
+ *   vault-policies/endpoint-<name>.hcl when there is one (it must then grant exactly the
+ *   group's actions, checked with src/vault-policy), otherwise generated: `update` on
+ *   `<marker prefix><action>` for exactly the group's actions;
  * - `broker-enrollment`: read on the role-id of each endpoint group, so the broker can tell
  *   which group a role_id at POST /v1/enroll belongs to (nothing else about the roles);
  * - the broker's own role with `broker` (vault-policies/broker.hcl) and `broker-enrollment`.
@@ -14,10 +16,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BrokerConfig } from '../config';
 import { parseCredentialRef } from '../config';
+import { Acl } from '../vault-policy/acl';
 import { parsePolicy } from '../vault-policy/parse';
 import type { DesiredPolicy, DesiredRole, DesiredState, RoleSpec } from './bootstrap-plan';
 
-export const GROUP_POLICY_PREFIX = 'endpoint-group-';
+export const GROUP_POLICY_PREFIX = 'endpoint-';
 export const ENROLLMENT_POLICY = 'broker-enrollment';
 export const BROKER_POLICY = 'broker';
 
@@ -81,6 +84,27 @@ export function enrollmentPolicyText(groups: readonly string[], approleMount: st
   ].join('\n');
 }
 
+/**
+ * A hand-written endpoint-<group>.hcl must agree with the config: `update` on the marker
+ * path of every action the group lists and of no other configured action. Otherwise the
+ * file and the config tell two stories about who may do what.
+ */
+function checkGroupFile(file: PolicyFile, group: string, allowed: readonly string[], all: readonly string[], prefix: string): void {
+  const acl = new Acl([parsePolicy(file.name, file.text)]);
+  const may = (a: string) => acl.capabilities(`${prefix}${a}`).includes('update');
+  const missing = allowed.filter((a) => !may(a));
+  const extra = all.filter((a) => !allowed.includes(a) && may(a));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [
+      ...(missing.length ? [`does not grant ${missing.join(', ')}`] : []),
+      ...(extra.length ? [`also grants ${extra.join(', ')}`] : []),
+    ];
+    throw new BootstrapInputError(
+      `${file.origin} ${parts.join(' and ')}, but endpoint_groups.${group}.actions lists [${allowed.join(', ')}]: make them agree, or delete the file and let bootstrap generate the policy`,
+    );
+  }
+}
+
 function kvMountsOf(config: BrokerConfig): string[] {
   if (config.bootstrap.kv_mounts) return [...new Set(config.bootstrap.kv_mounts)].sort();
   const mounts = Object.values(config.targets).map((t) => {
@@ -107,7 +131,9 @@ export function buildDesiredState(config: BrokerConfig, files: readonly PolicyFi
   const groups = Object.entries(config.endpoint_groups).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const roles: DesiredRole[] = [];
   for (const [name, g] of groups) {
-    add({ name: groupPolicyName(name), text: groupPolicyText(name, g.actions, config.vault.action_marker_prefix), origin: `endpoint_groups.${name}` });
+    const file = files.find((f) => f.name === groupPolicyName(name));
+    if (file) checkGroupFile(file, name, g.actions, Object.keys(config.actions), config.vault.action_marker_prefix);
+    else add({ name: groupPolicyName(name), text: groupPolicyText(name, g.actions, config.vault.action_marker_prefix), origin: `endpoint_groups.${name}` });
     const spec: RoleSpec = {
       bind_secret_id: true,
       token_type: g.token_type,

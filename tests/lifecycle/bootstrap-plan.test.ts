@@ -20,7 +20,8 @@ describe('bootstrap plan', () => {
         '+ auth approle/ (approle)',
         '+ mount secret/ (kv version 2)',
         '+ policy broker (vault-policies/broker.hcl)',
-        '+ policy endpoint-group-demo (endpoint_groups.demo)',
+        '+ policy endpoint-demo (vault-policies/endpoint-demo.hcl)',
+        '+ policy endpoint-ops (endpoint_groups.ops)',
         '+ policy broker-enrollment (endpoint_groups)',
       ]),
     );
@@ -28,12 +29,19 @@ describe('bootstrap plan', () => {
   });
 
   it('generates group policies with marker paths only', () => {
-    const ops = desired.policies.find((p) => p.name === 'endpoint-group-ops');
+    const ops = desired.policies.find((p) => p.name === 'endpoint-ops');
     expect(ops?.text).toContain('path "broker/actions/echo"');
     expect(ops?.text).toContain('path "broker/actions/restart"');
     expect(ops?.text).not.toMatch(/secret\//);
     const role = desired.roles.find((r) => r.name === 'ops');
-    expect(role?.spec).toMatchObject({ token_type: 'batch', token_ttl: 120, token_max_ttl: 120, secret_id_ttl: 86400, token_policies: ['endpoint-group-ops'] });
+    expect(role?.spec).toMatchObject({ token_type: 'batch', token_ttl: 120, token_max_ttl: 120, secret_id_ttl: 86400, token_policies: ['endpoint-ops'] });
+  });
+
+  it('When a hand-written endpoint-<group>.hcl disagrees with the config, then bootstrap refuses before touching Vault', () => {
+    const files = readPolicyFiles(POLICIES).map((f) =>
+      f.name === 'endpoint-demo' ? { ...f, text: `${f.text}\npath "broker/actions/restart" { capabilities = ["update"] }\n` } : f,
+    );
+    expect(() => buildDesiredState(config, files)).toThrow(/endpoint-demo\.hcl also grants restart, but endpoint_groups\.demo\.actions lists \[echo\]/);
   });
 
   it('When Vault already matches, then every line is "=" and there are no steps', () => {

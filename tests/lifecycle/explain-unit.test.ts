@@ -7,12 +7,12 @@ describe('explainAction', () => {
     const r = explainAction({
       ...base,
       action: 'echo',
-      tokenPolicies: ['endpoint-group-demo'],
-      policyTexts: { 'endpoint-group-demo': 'path "broker/actions/echo" { capabilities = ["update"] }' },
+      tokenPolicies: ['endpoint-demo'],
+      policyTexts: { 'endpoint-demo': 'path "broker/actions/echo" { capabilities = ["update"] }' },
     });
     expect(r.allowed).toBe(true);
-    expect(r.policies).toEqual(['default', 'endpoint-group-demo']);
-    expect(r.decision).toMatchObject({ matchedPattern: 'broker/actions/echo', kind: 'exact', sources: [{ policy: 'endpoint-group-demo', capabilities: ['update'] }] });
+    expect(r.policies).toEqual(['default', 'endpoint-demo']);
+    expect(r.decision).toMatchObject({ matchedPattern: 'broker/actions/echo', kind: 'exact', sources: [{ policy: 'endpoint-demo', capabilities: ['update'] }] });
   });
 
   it('When no rule matches, then it is an implicit deny', () => {
