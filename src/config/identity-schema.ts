@@ -3,7 +3,7 @@
  *
  * - `endpoint_groups`: one AppRole role per group of endpoints, and the actions the group
  *   may run. `credential-broker vault bootstrap` turns each group into a role and a
- *   generated policy (`endpoint-group-<name>`: update on `broker/actions/<action>` for each
+ *   policy (`endpoint-<name>`: update on `broker/actions/<action>` for each
  *   listed action). The broker itself only needs the names (enrollment accepts wrapping
  *   tokens for these roles only).
  * - `endpoint_auth`: which ways an endpoint may authenticate (AppRole through the broker,
