@@ -1,0 +1,146 @@
+/**
+ * The product, as one story: an endpoint asks to run an allow-listed action.
+ *
+ *   validate → authenticate the endpoint → authorize → [binding] → [idempotency claim]
+ *   → [shaping] → fetch the tool key → call the target → pick the result
+ *   → [idempotency complete]
+ *
+ * The audit event for the request is written by the HTTP layer when the response is
+ * done (src/http/middleware/audit.ts), from the AuditTrail this use case fills in, so
+ * failures at any step are audited the same way.
+ *
+ * Steps in [brackets] are hooks for other parts (marked HOOK below): they are optional
+ * collaborators in InvokeActionDeps and are skipped when absent.
+ */
+import type { AuditTrail } from '../audit';
+import { ForbiddenError, TargetFailedError } from '../errors';
+import type { TargetConnector, TargetRequest, TargetResponse } from '../targets';
+import type { EndpointIdentity, EndpointSession, ToolKey, VaultGateway } from '../vault/vault-gateway';
+import { allowsInvoke, markerPath } from './authorization';
+import type { ActionCatalog, ActionDefinition } from './catalog';
+import { pickResult } from './result-picker';
+
+export interface InvokeActionDeps {
+  catalog: ActionCatalog;
+  vault: VaultGateway;
+  targets: TargetConnector;
+  /** Vault path prefix of the per-action marker paths (vault.action_marker_prefix). */
+  markerPrefix: string;
+  /** Credential ref (`mount/data/path#field`) of each target's key. */
+  credentialRefs: Readonly<Record<string, string>>;
+  // HOOK (issue 6): idempotency?: …  — IdempotencyRecords (src/idempotency)
+  // HOOK (issue 6): shaper?: …       — TrafficShaper (src/shaping)
+  // HOOK (issue 4): binding?: …      — secret-ID CIDR binding (src/lifecycle/binding.ts)
+}
+
+export interface InvokeActionInput {
+  action: string;
+  /** The parsed JSON body: the action's parameters. */
+  body: unknown;
+  credentials: { roleId: string; secretId: string };
+  requestId: string;
+  /** The caller's address (after trusted-proxy handling), for the binding check. */
+  clientIp?: string;
+  /** The Idempotency-Key header, if the caller sent one (issue 6). */
+  idempotencyKey?: string;
+  trail: AuditTrail;
+}
+
+export interface InvokeActionOutput {
+  action: string;
+  result: Record<string, unknown>;
+}
+
+export class InvokeAction {
+  constructor(private readonly deps: InvokeActionDeps) {}
+
+  async execute(input: InvokeActionInput): Promise<InvokeActionOutput> {
+    const { trail } = input;
+    trail.set({ action: input.action });
+
+    // 1. Validate. Unknown action (404) and bad parameters (400) stop here: no Vault
+    //    call, no target call.
+    const action = this.deps.catalog.get(input.action);
+    trail.set({ target: action.target });
+    const parameters = action.validate(input.body);
+    const request = { ...action.render(parameters), requestId: input.requestId };
+
+    // 2. Authenticate: AppRole login as the endpoint. Who it is comes from Vault.
+    const session = await trail.time('vault_login_ms', () => this.deps.vault.loginEndpoint(input.credentials));
+    trail.vaultRequest(session.loginRequestId);
+    trail.identify(identityForTrail(session.identity));
+
+    // 3. Authorize: the endpoint's own token must have `update` on the action's marker
+    //    path. The token is not needed afterwards, so it is released right away.
+    try {
+      await trail.time('vault_authorize_ms', () => this.authorize(session, action, trail));
+    } finally {
+      void session.end();
+    }
+
+    // HOOK (issue 4): binding — the caller's address (input.clientIp) must be inside the
+    //   CIDR of the secret-ID metadata (session.identity.metadata.cidr); 401 otherwise.
+
+    // HOOK (issue 6): idempotency claim — with input.idempotencyKey, scoped to
+    //   session.identity.roleName: replay a completed outcome, 409 while in flight, 422
+    //   for other parameters. After authorization, so nobody learns about keys they may
+    //   not use; before any side effect.
+
+    // HOOK (issue 6): shaping — rate limit, concurrency cap and circuit breaker for
+    //   action.target / action.name (429 / 503 with Retry-After), before the key is read.
+
+    // 4 + 5. Fetch the key with the broker's identity and call the target.
+    const response = await this.callTarget(action, request, trail);
+
+    // 6. Return only the declared fields.
+    const result = pickResult(action.target, action.resultFields, response);
+
+    // HOOK (issue 6): idempotency complete — store { status, body } for replay.
+
+    return { action: action.name, result };
+  }
+
+  private async authorize(session: EndpointSession, action: ActionDefinition, trail: AuditTrail): Promise<void> {
+    const marker = markerPath(this.deps.markerPrefix, action.name);
+    const { capabilities, requestId } = await session.capabilities([marker]);
+    trail.vaultRequest(requestId);
+    if (!allowsInvoke(capabilities[marker])) {
+      throw new ForbiddenError(`this endpoint role may not run action "${action.name}"`);
+    }
+  }
+
+  /**
+   * Reads the key and calls the target. When the target refuses a key that came from
+   * the cache (401/403), the key was probably rotated in Vault: read it again and retry
+   * once. A refused request had no effect, so the retry is safe.
+   */
+  private async callTarget(action: ActionDefinition, request: TargetRequest, trail: AuditTrail): Promise<TargetResponse> {
+    const ref = this.deps.credentialRefs[action.target];
+    if (!ref) throw new Error(`no credential ref for target "${action.target}"`);
+    for (let attempt = 1; ; attempt++) {
+      const key: ToolKey = await trail.time('key_fetch_ms', () => this.deps.vault.readToolKey(ref));
+      trail.vaultRequest(key.vaultRequestId);
+      try {
+        const response = await trail.time('target_ms', () => this.deps.targets.call(action.target, request, key.value));
+        trail.set({ target_status: response.status, target_request_id: response.targetRequestId });
+        return response;
+      } catch (err) {
+        if (err instanceof TargetFailedError) trail.set({ target_status: err.info.targetStatus });
+        const refused = err instanceof TargetFailedError && (err.info.targetStatus === 401 || err.info.targetStatus === 403);
+        if (refused) this.deps.vault.forgetToolKey(ref);
+        if (refused && key.fromCache && attempt === 1) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+export function identityForTrail(identity: EndpointIdentity) {
+  return {
+    roleName: identity.roleName,
+    metadata: identity.metadata,
+    tokenAccessor: identity.tokenAccessor,
+    tokenType: identity.tokenType,
+  };
+}
+

@@ -1,0 +1,39 @@
+/**
+ * The broker's Express app, built from its collaborators (the composition root,
+ * src/compose.ts, or a test, passes them in). No listening here: see server.ts.
+ */
+import express, { type Express } from 'express';
+import type { ActionCatalog, InvokeAction, ListActions } from '../actions';
+import type { Auditor, Logger, SecretRegistry } from '../audit';
+import type { VaultGateway } from '../vault/vault-gateway';
+import { errorHandler, notFound } from './middleware/error-handler';
+import { requestContext } from './middleware/request-context';
+import { actionRoutes } from './routes/actions';
+import { healthRoutes } from './routes/health';
+
+export interface AppDeps {
+  catalog: ActionCatalog;
+  invokeAction: InvokeAction;
+  listActions: ListActions;
+  vault: Pick<VaultGateway, 'readiness'>;
+  auditor: Auditor;
+  logger: Logger;
+  secrets: SecretRegistry;
+  maxBodyBytes: number;
+  trustedProxies: readonly string[];
+  retryAfterSeconds: number;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  // Client addresses are resolved by requestContext from listen.trusted_proxies only.
+  app.set('trust proxy', false);
+  app.use(requestContext(deps.trustedProxies));
+  app.use(healthRoutes({ vault: deps.vault, retryAfterSeconds: deps.retryAfterSeconds }));
+  app.use(actionRoutes(deps));
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * VaultGateway on node-vault: endpoint logins, the broker's identity, tool keys and
+ * readiness, put together.
+ */
+import type { Logger, SecretRegistry } from '../audit';
+import { BrokerIdentity, type BrokerCredentials, type Timers } from './broker-identity';
+import { loginEndpoint } from './endpoint-login';
+import { createNodeVaultClient, vaultCall, type VaultClientOptions } from './node-vault-client';
+import { ToolKeyStore } from './tool-key-store';
+import type { EndpointSession, ReadinessReport, ToolKey, VaultGateway } from './vault-gateway';
+import { isVaultResponseError } from './vault-http';
+
+export interface NodeVaultGatewayOptions {
+  client: VaultClientOptions;
+  approleMount: string;
+  brokerCredentials: BrokerCredentials;
+  keyCacheSeconds: number;
+  retryAfterSeconds: number;
+  secrets: SecretRegistry;
+  logger: Logger;
+  timers?: Timers;
+}
+
+export class NodeVaultGateway implements VaultGateway {
+  readonly identity: BrokerIdentity;
+  private readonly keys: ToolKeyStore;
+
+  constructor(private readonly options: NodeVaultGatewayOptions) {
+    this.identity = new BrokerIdentity({
+      client: options.client,
+      credentials: options.brokerCredentials,
+      secrets: options.secrets,
+      logger: options.logger,
+      retryAfterSeconds: options.retryAfterSeconds,
+      timers: options.timers,
+    });
+    this.keys = new ToolKeyStore({
+      identity: this.identity,
+      address: options.client.address,
+      cacheSeconds: options.keyCacheSeconds,
+      retryAfterSeconds: options.retryAfterSeconds,
+      secrets: options.secrets,
+      logger: options.logger,
+    });
+  }
+
+  /** Logs the broker in (in the background on failure). */
+  async start(): Promise<void> {
+    await this.identity.start();
+  }
+
+  loginEndpoint(credentials: { roleId: string; secretId: string }): Promise<EndpointSession> {
+    return loginEndpoint(
+      {
+        client: this.options.client,
+        approleMount: this.options.approleMount,
+        retryAfterSeconds: this.options.retryAfterSeconds,
+        secrets: this.options.secrets,
+        logger: this.options.logger,
+      },
+      credentials,
+    );
+  }
+
+  readToolKey(ref: string): Promise<ToolKey> {
+    return this.keys.get(ref);
+  }
+
+  forgetToolKey(ref: string): void {
+    this.keys.forget(ref);
+  }
+
+  async readiness(): Promise<ReadinessReport> {
+    const checks: ReadinessReport['checks'] = { vault: 'ok', broker_token: 'unknown' };
+    try {
+      // sys/health needs no token; node-vault resolves its non-2xx answers with the body.
+      const health = (await vaultCall(this.options.client.address, 'sys/health', () =>
+        createNodeVaultClient(this.options.client).health({ standbyok: true }),
+      )) as { initialized?: boolean; sealed?: boolean; standby?: boolean };
+      if (health?.initialized === false) checks.vault = 'uninitialized';
+      else if (health?.sealed) checks.vault = 'sealed';
+    } catch (err) {
+      checks.vault = isVaultResponseError(err) ? 'error' : 'unreachable';
+    }
+    if (checks.vault === 'ok') {
+      try {
+        const client = await this.identity.vault();
+        await vaultCall(this.options.client.address, 'auth/token/lookup-self', () => client.tokenLookupSelf());
+        checks.broker_token = 'ok';
+      } catch (err) {
+        checks.broker_token = isVaultResponseError(err) && err.status === 403 ? 'invalid' : 'not_logged_in';
+        if (checks.broker_token === 'invalid') void this.identity.relogin().catch(() => undefined);
+      }
+    }
+    return { ready: checks.vault === 'ok' && checks.broker_token === 'ok', checks };
+  }
+
+  async close(): Promise<void> {
+    this.identity.stop();
+    this.keys.clear();
+  }
+}
