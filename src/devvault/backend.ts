@@ -31,6 +31,12 @@ export interface AuthGrant {
   displayName: string;
   /** e.g. "auth/approle/login"; shown by lookup-self as `path`. */
   path: string;
+  /**
+   * The identity alias of the login (AppRole: the role_id). Logins with the same alias on
+   * the same mount share one entity_id. Optional; without it the core keys on
+   * metadata.role_name.
+   */
+  aliasName?: string;
 }
 
 export interface RequestContext {
@@ -87,6 +93,16 @@ export interface Backend {
   exists?(ctx: RequestContext): boolean;
   /** Paths inside the mount that need no token (AppRole: "login"). */
   isUnauthenticated?(path: string): boolean;
+  /**
+   * Called when a lease this backend returned (`leaseId`) is revoked: on expiry, through
+   * sys/leases/revoke*, or with the token that obtained it. Optional.
+   */
+  revokeLease?(leaseId: string): void;
+  /**
+   * Renew a lease through sys/leases/renew; returns the new TTL in seconds. Without it the
+   * lease is not renewable there.
+   */
+  renewLease?(leaseId: string, incrementSeconds: number): number;
   /** null/undefined = "no response object": 404 for read/list, 204 for writes. */
   handle(ctx: RequestContext): BackendResponse | null | undefined | Promise<BackendResponse | null | undefined>;
 }
