@@ -139,6 +139,9 @@ export async function startDevVault(options: DevVaultOptions = {}): Promise<DevV
   const sockets = new Set<Socket>();
   const listener = createNetServer((s: Socket) => {
     sockets.add(s);
+    // node:http sets this on sockets it accepts itself; ours come from net, and without
+    // it Nagle + delayed ACK add ~40 ms to every keep-alive request.
+    s.setNoDelay(true);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => s.destroy());
     server.emit('connection', new ListRewritingSocket(s));

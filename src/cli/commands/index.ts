@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerDevvault } from './devvault';
 import { register as registerExplain } from './explain';
 import { register as registerSecretId } from './secret-id';
 import { register as registerSimulate } from './simulate';
@@ -9,6 +10,7 @@ import { register as registerVault } from './vault';
  * Keep this list sorted by command name.
  */
 export function registerCommands(program: Command): void {
+  registerDevvault(program);
   registerExplain(program);
   registerSecretId(program);
   registerSimulate(program);
