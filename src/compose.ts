@@ -10,7 +10,11 @@ import { createLogger, LogAuditor, Redactor, type ClosableLogger } from './audit
 import type { BrokerConfig, ValueSource } from './config';
 import { createApp, startServer, type RunningServer } from './http';
 import { credentialKeyNames, HttpTargetConnector } from './targets';
-import { NodeVaultGateway, type BrokerCredentials } from './vault';
+import { NodeVaultGateway, EnrollmentClient, type BrokerCredentials } from './vault';
+import { ForbiddenError } from './errors';
+import { CidrBinding } from './lifecycle/binding';
+import { EnrollmentService } from './lifecycle/enroll';
+import { RoleDirectory } from './lifecycle/role-directory';
 
 export type BrokerEnv = Readonly<Record<string, string | undefined>>;
 
@@ -89,14 +93,41 @@ export function composeBroker(options: BrokerOptions): Broker {
   const targets = new HttpTargetConnector({ targets: config.targets, secrets: redactor });
   const catalog = new ActionCatalog(config.actions);
   const markerPrefix = config.vault.action_marker_prefix;
+  // Identity lifecycle (issue 4): the secret-ID CIDR binding and POST /v1/enroll.
+  const binding = new CidrBinding({
+    requireCidr: config.endpoint_auth.require_cidr_binding,
+    logger,
+    forbidden: (message) => new ForbiddenError(message),
+  });
+  const enrollmentVault = new EnrollmentClient(
+    {
+      address: config.vault.address,
+      namespace: config.vault.namespace,
+      ca: config.vault.tls?.ca_file ? readFileSync(config.vault.tls.ca_file) : undefined,
+      timeoutMs: config.vault.request_timeout_ms,
+    },
+    {
+      brokerToken: async () => (await vault.identity.vault()).token,
+      approleMount: config.vault.approle_mount,
+      retryAfterSeconds: config.vault.retry_after_seconds,
+    },
+  );
+  const enrollment = new EnrollmentService({
+    vault: enrollmentVault,
+    roles: new RoleDirectory(enrollmentVault, Object.keys(config.endpoint_groups)),
+    approleMount: config.vault.approle_mount,
+    logger,
+    secrets: redactor,
+  });
   const invokeAction = new InvokeAction({
+    binding,
     catalog,
     vault,
     targets,
     markerPrefix,
     credentialRefs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.credential.ref])),
   });
-  const listActions = new ListActions({ catalog, vault, markerPrefix });
+  const listActions = new ListActions({ catalog, vault, markerPrefix, binding });
   const app = createApp({
     catalog,
     invokeAction,
@@ -108,6 +139,8 @@ export function composeBroker(options: BrokerOptions): Broker {
     maxBodyBytes: config.listen.max_body_bytes,
     trustedProxies: config.listen.trusted_proxies,
     retryAfterSeconds: config.vault.retry_after_seconds,
+    endpointAuth: config.endpoint_auth,
+    enrollment,
   });
 
   let server: RunningServer | null = null;

@@ -15,7 +15,8 @@
 import type { AuditTrail } from '../audit';
 import { ForbiddenError, TargetFailedError } from '../errors';
 import type { TargetConnector, TargetRequest, TargetResponse } from '../targets';
-import type { EndpointIdentity, EndpointSession, ToolKey, VaultGateway } from '../vault/vault-gateway';
+import type { CidrBinding } from '../lifecycle/binding';
+import type { EndpointCredentials, EndpointIdentity, EndpointSession, ToolKey, VaultGateway } from '../vault/vault-gateway';
 import { allowsInvoke, markerPath } from './authorization';
 import type { ActionCatalog, ActionDefinition } from './catalog';
 import { pickResult } from './result-picker';
@@ -30,14 +31,15 @@ export interface InvokeActionDeps {
   credentialRefs: Readonly<Record<string, string>>;
   // HOOK (issue 6): idempotency?: …  — IdempotencyRecords (src/idempotency)
   // HOOK (issue 6): shaper?: …       — TrafficShaper (src/shaping)
-  // HOOK (issue 4): binding?: …      — secret-ID CIDR binding (src/lifecycle/binding.ts)
+  /** Secret-ID CIDR binding (issue 4, src/lifecycle/binding.ts); skipped when absent. */
+  binding?: CidrBinding;
 }
 
 export interface InvokeActionInput {
   action: string;
   /** The parsed JSON body: the action's parameters. */
   body: unknown;
-  credentials: { roleId: string; secretId: string };
+  credentials: EndpointCredentials;
   requestId: string;
   /** The caller's address (after trusted-proxy handling), for the binding check. */
   clientIp?: string;
@@ -78,8 +80,8 @@ export class InvokeAction {
       void session.end();
     }
 
-    // HOOK (issue 4): binding — the caller's address (input.clientIp) must be inside the
-    //   CIDR of the secret-ID metadata (session.identity.metadata.cidr); 401 otherwise.
+    // Binding: the caller's address must be inside the secret-ID metadata CIDR (403).
+    this.deps.binding?.enforce(session.identity, input.clientIp, input.requestId);
 
     // HOOK (issue 6): idempotency claim — with input.idempotencyKey, scoped to
     //   session.identity.roleName: replay a completed outcome, 409 while in flight, 422

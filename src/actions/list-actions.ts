@@ -3,7 +3,8 @@
  * capabilities-self call for all marker paths at once.
  */
 import type { AuditTrail } from '../audit';
-import type { VaultGateway } from '../vault/vault-gateway';
+import type { CidrBinding } from '../lifecycle/binding';
+import type { EndpointCredentials, VaultGateway } from '../vault/vault-gateway';
 import { allowsInvoke, markerPath } from './authorization';
 import type { ActionCatalog, ActionSummary } from './catalog';
 import { identityForTrail } from './invoke-action';
@@ -12,17 +13,20 @@ export interface ListActionsDeps {
   catalog: ActionCatalog;
   vault: VaultGateway;
   markerPrefix: string;
+  /** Secret-ID CIDR binding (issue 4); skipped when absent. */
+  binding?: CidrBinding;
 }
 
 export class ListActions {
   constructor(private readonly deps: ListActionsDeps) {}
 
-  async execute(input: { credentials: { roleId: string; secretId: string }; trail: AuditTrail }): Promise<ActionSummary[]> {
+  async execute(input: { credentials: EndpointCredentials; clientIp?: string; requestId?: string; trail: AuditTrail }): Promise<ActionSummary[]> {
     const { trail } = input;
     const session = await trail.time('vault_login_ms', () => this.deps.vault.loginEndpoint(input.credentials));
     trail.vaultRequest(session.loginRequestId);
     trail.identify(identityForTrail(session.identity));
     try {
+      this.deps.binding?.enforce(session.identity, input.clientIp, input.requestId ?? trail.requestId);
       const names = this.deps.catalog.names();
       if (names.length === 0) return [];
       const markers = names.map((n) => markerPath(this.deps.markerPrefix, n));

@@ -23,4 +23,8 @@ export {
   type StateConfig,
   type CircuitBreakerConfig,
   type ValueSource,
+  type EndpointGroupConfig,
+  type EndpointAuthConfig,
+  type BootstrapConfig,
+  type BrokerRoleConfig,
 } from './schema';

@@ -5,10 +5,13 @@
 import express, { type Express } from 'express';
 import type { ActionCatalog, InvokeAction, ListActions } from '../actions';
 import type { Auditor, Logger, SecretRegistry } from '../audit';
+import type { EndpointAuthConfig } from '../config';
+import type { EnrollmentService } from '../lifecycle/enroll';
 import type { VaultGateway } from '../vault/vault-gateway';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { actionRoutes } from './routes/actions';
+import { enrollRoutes } from './routes/enroll';
 import { healthRoutes } from './routes/health';
 
 export interface AppDeps {
@@ -22,6 +25,10 @@ export interface AppDeps {
   maxBodyBytes: number;
   trustedProxies: readonly string[];
   retryAfterSeconds: number;
+  /** Endpoint authentication modes (issue 4); default AppRole only. */
+  endpointAuth?: EndpointAuthConfig;
+  /** POST /v1/enroll (issue 4); the route is absent without it. */
+  enrollment?: EnrollmentService;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -33,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext(deps.trustedProxies));
   app.use(healthRoutes({ vault: deps.vault, retryAfterSeconds: deps.retryAfterSeconds }));
   app.use(actionRoutes(deps));
+  if (deps.enrollment) app.use(enrollRoutes({ enrollment: deps.enrollment, auditor: deps.auditor, maxBodyBytes: deps.maxBodyBytes }));
   app.use(notFound());
   app.use(errorHandler(deps.logger));
   return app;

@@ -37,3 +37,43 @@ export function checkBinding(
   if (cidrs.some((c) => parseCidr(c) === null)) return { ok: false, reason: 'malformed-binding', cidrs };
   return cidrsContain(cidrs, clientIp) ? { ok: true, cidrs } : { ok: false, reason: 'outside-cidr', cidrs };
 }
+
+/**
+ * The check as the use cases run it: after the endpoint's login, before anything else.
+ * A mismatch is 403 with a `SECURITY:` log line (a secret ID used from outside the network
+ * it was issued for is what a stolen one looks like).
+ */
+export class CidrBinding {
+  constructor(
+    private readonly options: {
+      requireCidr: boolean;
+      logger: { warn(message: string, fields?: Record<string, unknown>): void };
+      /** Builds the error to throw (the taxonomy's ForbiddenError, passed in to keep this module pure). */
+      forbidden: (message: string) => Error;
+    },
+  ) {}
+
+  enforce(identity: { roleName: string; metadata: Readonly<Record<string, string>> }, clientIp: string | undefined, requestId: string): void {
+    const ip = clientIp ?? '';
+    const result = checkBinding(identity.metadata, ip, { requireCidr: this.options.requireCidr });
+    if (result.ok) return;
+    const computer = identity.metadata[COMPUTER_ID_METADATA_KEY];
+    const why =
+      result.reason === 'no-binding'
+        ? 'its secret ID carries no CIDR binding and endpoint_auth.require_cidr_binding is on'
+        : result.reason === 'malformed-binding'
+          ? `its secret-ID CIDR binding ${JSON.stringify(result.cidrs.join(','))} cannot be read`
+          : `the caller's address is outside the secret-ID binding ${result.cidrs.join(',')} (possible stolen secret ID)`;
+    this.options.logger.warn(`SECURITY: refused role ${identity.roleName}${computer ? ` computer ${computer}` : ''} from ${ip || 'unknown address'}: ${why}`, {
+      log_type: 'security',
+      event: 'binding_refused',
+      request_id: requestId,
+      role_name: identity.roleName,
+      computer_id: computer,
+      client_ip: ip,
+      reason: result.reason,
+      bound_cidrs: result.cidrs,
+    });
+    throw this.options.forbidden('this endpoint identity may not be used from this address');
+  }
+}

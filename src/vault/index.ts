@@ -6,4 +6,5 @@ export { NodeVaultGateway, type NodeVaultGatewayOptions } from './node-vault-gat
 export { BrokerIdentity, type BrokerCredentials, type Timers } from './broker-identity';
 export { ToolKeyStore } from './tool-key-store';
 export { createNodeVaultClient, type VaultClientOptions } from './node-vault-client';
-export type { VaultGateway, EndpointSession, EndpointIdentity, ToolKey, ReadinessReport } from './vault-gateway';
+export type { VaultGateway, EndpointSession, EndpointIdentity, EndpointCredentials, ToolKey, ReadinessReport } from './vault-gateway';
+export { EnrollmentClient } from './enrollment-client';

@@ -7,7 +7,8 @@ import { BrokerIdentity, type BrokerCredentials, type Timers } from './broker-id
 import { loginEndpoint } from './endpoint-login';
 import { createNodeVaultClient, vaultCall, type VaultClientOptions } from './node-vault-client';
 import { ToolKeyStore } from './tool-key-store';
-import type { EndpointSession, ReadinessReport, ToolKey, VaultGateway } from './vault-gateway';
+import { tokenSession } from './endpoint-token-session';
+import type { EndpointCredentials, EndpointSession, ReadinessReport, ToolKey, VaultGateway } from './vault-gateway';
 import { isVaultResponseError } from './vault-http';
 
 export interface NodeVaultGatewayOptions {
@@ -49,7 +50,20 @@ export class NodeVaultGateway implements VaultGateway {
     await this.identity.start();
   }
 
-  loginEndpoint(credentials: { roleId: string; secretId: string }): Promise<EndpointSession> {
+  loginEndpoint(credentials: EndpointCredentials): Promise<EndpointSession> {
+    if ('vaultToken' in credentials) {
+      // Bearer mode (issue 4): the endpoint's own Vault token; no login, no secret ID.
+      const c = this.options.client;
+      return tokenSession(
+        {
+          http: { address: c.address, namespace: c.namespace, ca: c.ca, timeoutMs: c.timeoutMs },
+          approleMount: this.options.approleMount,
+          retryAfterSeconds: this.options.retryAfterSeconds,
+          secrets: this.options.secrets,
+        },
+        credentials.vaultToken,
+      );
+    }
     return loginEndpoint(
       {
         client: this.options.client,

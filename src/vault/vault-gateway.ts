@@ -38,12 +38,18 @@ export interface ReadinessReport {
   };
 }
 
+/**
+ * How an endpoint authenticates: AppRole credentials the broker logs in with, or (Bearer
+ * mode, endpoint_auth.vault_token) a Vault token the endpoint got from its own login.
+ */
+export type EndpointCredentials = { roleId: string; secretId: string } | { vaultToken: string };
+
 export interface VaultGateway {
   /**
    * AppRole login as the endpoint. Throws UnauthenticatedError for rejected credentials,
    * VaultUnavailableError when Vault is sealed, down or overloaded.
    */
-  loginEndpoint(credentials: { roleId: string; secretId: string }): Promise<EndpointSession>;
+  loginEndpoint(credentials: EndpointCredentials): Promise<EndpointSession>;
   /** A tool key (`mount/data/path#field`), read with the broker's own identity. */
   readToolKey(ref: string): Promise<ToolKey>;
   /** Drops a cached key (e.g. after the target refused it). */

@@ -15,6 +15,8 @@ export interface VaultHttpOptions {
   address: string;
   /** PEM file with the CA that signed Vault's certificate. */
   caFile?: string;
+  /** …or its PEM bytes (what the broker's config loader already read). */
+  ca?: Buffer;
   namespace?: string;
   timeoutMs?: number;
 }
@@ -83,7 +85,7 @@ export class VaultHttp {
       validateStatus: () => true,
       maxRedirects: 0,
       proxy: false,
-      httpsAgent: options.caFile ? new https.Agent({ ca: readFileSync(options.caFile) }) : undefined,
+      httpsAgent: options.ca || options.caFile ? new https.Agent({ ca: options.ca ?? readFileSync(options.caFile as string) }) : undefined,
       // Vault bodies are JSON; keep axios from guessing.
       responseType: 'json',
     });

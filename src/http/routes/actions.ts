@@ -7,7 +7,8 @@ import { Router, type RequestHandler } from 'express';
 import type { ActionCatalog, InvokeAction, ListActions } from '../../actions';
 import type { Auditor, SecretRegistry } from '../../audit';
 import { audited } from '../middleware/audit';
-import { requireBasicAuth } from '../middleware/basic-auth';
+import type { EndpointAuthConfig } from '../../config';
+import { requireEndpointCredentials } from '../middleware/endpoint-credentials';
 import { jsonBody } from '../middleware/json-body';
 import { locals } from '../locals';
 
@@ -18,6 +19,8 @@ export interface ActionRoutesDeps {
   auditor: Auditor;
   secrets: SecretRegistry;
   maxBodyBytes: number;
+  /** Which endpoint authentication modes are on (default: AppRole only). */
+  endpointAuth?: EndpointAuthConfig;
 }
 
 export function actionRoutes(deps: ActionRoutesDeps): Router {
@@ -28,7 +31,7 @@ export function actionRoutes(deps: ActionRoutesDeps): Router {
     const l = locals(res);
     const name = String(req.params.name);
     l.trail?.set({ action: name });
-    res.locals.credentials = requireBasicAuth(req, deps.secrets);
+    res.locals.credentials = requireEndpointCredentials(req, deps.secrets, deps.endpointAuth);
     deps.catalog.get(name); // 404 before the body is read
     next();
   };
@@ -49,8 +52,8 @@ export function actionRoutes(deps: ActionRoutesDeps): Router {
 
   router.get('/v1/actions', audited('actions.list', deps.auditor), async (req, res) => {
     const l = locals(res);
-    const credentials = requireBasicAuth(req, deps.secrets);
-    const actions = await deps.listActions.execute({ credentials, trail: l.trail! });
+    const credentials = requireEndpointCredentials(req, deps.secrets, deps.endpointAuth);
+    const actions = await deps.listActions.execute({ credentials, clientIp: l.clientIp, requestId: l.requestId, trail: l.trail! });
     res.status(200).json({ request_id: l.requestId, actions });
   });
 
