@@ -67,6 +67,7 @@ export class BrokerIdentity {
   private timer: unknown = null;
   private backoffMs = MIN_BACKOFF_MS;
   private stopped = false;
+  private loggedInAt: number | null = null;
   private readonly timers: Timers;
 
   constructor(private readonly options: BrokerIdentityOptions) {
@@ -82,11 +83,24 @@ export class BrokerIdentity {
     }
   }
 
-  stop(): void {
+  /**
+   * Stops renewing and, for a token from an AppRole login, revokes it (broker.hcl grants
+   * revoke-self) so no live broker token outlives the process. A token from a file is
+   * left alone: it belongs to whoever wrote the file.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.cancelTimer();
-    if (this.client) this.client.token = '';
+    const client = this.client;
     this.client = null;
+    if (client && this.options.credentials.method === 'approle' && this.loggedInAt !== null) {
+      try {
+        await vaultCall(this.options.client.address, 'auth/token/revoke-self', () => client.tokenRevokeSelf());
+      } catch (err) {
+        this.options.logger.warn('could not revoke the broker token at shutdown; it expires with its TTL', { err });
+      }
+    }
+    if (client) client.token = '';
   }
 
   get loggedIn(): boolean {
@@ -121,6 +135,7 @@ export class BrokerIdentity {
     try {
       const { client, grant } = credentials.method === 'approle' ? await this.appRoleLogin(credentials) : await this.tokenLogin(credentials);
       this.client = client;
+      this.loggedInAt = this.timers.now();
       this.onGrant(grant, 'login');
       this.backoffMs = MIN_BACKOFF_MS;
       logger.info('logged in to Vault with the broker identity', {

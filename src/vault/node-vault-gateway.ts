@@ -25,6 +25,7 @@ export interface NodeVaultGatewayOptions {
 export class NodeVaultGateway implements VaultGateway {
   readonly identity: BrokerIdentity;
   private readonly keys: ToolKeyStore;
+  private readonly pendingEnds = new Set<Promise<void>>();
 
   constructor(private readonly options: NodeVaultGatewayOptions) {
     this.identity = new BrokerIdentity({
@@ -73,7 +74,25 @@ export class NodeVaultGateway implements VaultGateway {
         logger: this.options.logger,
       },
       credentials,
-    );
+    ).then((session) => this.trackEnd(session));
+  }
+
+  /**
+   * The use cases end sessions without waiting (the revocation is not on the caller's
+   * path); close() waits for those still running so no endpoint token outlives a stop.
+   */
+  private trackEnd(session: EndpointSession): EndpointSession {
+    const end = session.end.bind(session);
+    return {
+      identity: session.identity,
+      loginRequestId: session.loginRequestId,
+      capabilities: session.capabilities.bind(session),
+      end: () => {
+        const p = end();
+        this.pendingEnds.add(p);
+        return p.finally(() => this.pendingEnds.delete(p));
+      },
+    };
   }
 
   readToolKey(ref: string): Promise<ToolKey> {
@@ -110,7 +129,8 @@ export class NodeVaultGateway implements VaultGateway {
   }
 
   async close(): Promise<void> {
-    this.identity.stop();
+    await Promise.allSettled([...this.pendingEnds]);
+    await this.identity.stop();
     this.keys.clear();
   }
 }
