@@ -15,6 +15,9 @@ import { ForbiddenError } from './errors';
 import { CidrBinding } from './lifecycle/binding';
 import { EnrollmentService } from './lifecycle/enroll';
 import { RoleDirectory } from './lifecycle/role-directory';
+import { IdempotencyRecords } from './idempotency';
+import { TrafficShaper } from './shaping';
+import { createStateStore } from './state';
 
 export type BrokerEnv = Readonly<Record<string, string | undefined>>;
 
@@ -119,7 +122,24 @@ export function composeBroker(options: BrokerOptions): Broker {
     logger,
     secrets: redactor,
   });
+  // Idempotency records and shaping counters (issue 6): in memory, or in Redis shared
+  // by every replica. A Redis password in the URL is a secret like any other.
+  const redisPassword = /^rediss?:/.test(config.state.store) ? new URL(config.state.store).password : '';
+  if (redisPassword) redactor.registerSecret(decodeURIComponent(redisPassword));
+  const state = createStateStore(config.state);
+  const onStateError = (err: unknown, context: string) => logger.warn('state store problem', { context, err });
+  const idempotency = new IdempotencyRecords(state, { ttlMs: config.idempotency.ttl_seconds * 1000 });
+  const shaper = new TrafficShaper(
+    state,
+    { targets: config.targets, actions: config.actions, circuitBreaker: config.circuit_breaker },
+    (err) => onStateError(err, 'shaping'),
+  );
   const invokeAction = new InvokeAction({
+    idempotency,
+    shaper,
+    // A claim must outlive the request it guards: key fetch + target call + margin.
+    callLeaseMs: (target) => (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
+    onStateError,
     binding,
     catalog,
     vault,
@@ -170,6 +190,7 @@ export function composeBroker(options: BrokerOptions): Broker {
       server = null;
       await vault.close();
       await targets.close();
+      await state.close();
       logger.info('broker stopped');
       await logger.close();
     },

@@ -14,6 +14,16 @@
  */
 import type { AuditTrail } from '../audit';
 import { ForbiddenError, TargetFailedError } from '../errors';
+import {
+  type IdempotencyClaim,
+  type IdempotencyRecords,
+  parseIdempotencyKey,
+  requestFingerprint,
+  storedFailure,
+  storedSuccess,
+  type StoredResponse,
+} from '../idempotency';
+import { callOutcomeOf, toCallerError, type TrafficShaper } from '../shaping';
 import type { TargetConnector, TargetRequest, TargetResponse } from '../targets';
 import type { CidrBinding } from '../lifecycle/binding';
 import type { EndpointCredentials, EndpointIdentity, EndpointSession, ToolKey, VaultGateway } from '../vault/vault-gateway';
@@ -29,8 +39,17 @@ export interface InvokeActionDeps {
   markerPrefix: string;
   /** Credential ref (`mount/data/path#field`) of each target's key. */
   credentialRefs: Readonly<Record<string, string>>;
-  // HOOK (issue 6): idempotency?: …  — IdempotencyRecords (src/idempotency)
-  // HOOK (issue 6): shaper?: …       — TrafficShaper (src/shaping)
+  /** Idempotency-Key records (src/idempotency); without it the header is ignored. */
+  idempotency?: IdempotencyRecords;
+  /** Rate limits, concurrency caps, hold-back and circuit breaker (src/shaping). */
+  shaper?: TrafficShaper;
+  /**
+   * How long a call to `target` may take from the idempotency claim on (key fetch +
+   * target timeout + margin): the claim's and the concurrency slots' lease.
+   */
+  callLeaseMs?: (target: string) => number;
+  /** Reports state-store failures that must not change the answer (logged, not thrown). */
+  onStateError?: (err: unknown, context: string) => void;
   /** Secret-ID CIDR binding (issue 4, src/lifecycle/binding.ts); skipped when absent. */
   binding?: CidrBinding;
 }
@@ -51,7 +70,12 @@ export interface InvokeActionInput {
 export interface InvokeActionOutput {
   action: string;
   result: Record<string, unknown>;
+  /** Set when a completed Idempotency-Key was replayed: send this status and body as they are. */
+  replayed?: StoredResponse;
 }
+
+/** Claim lease when the composition root does not compute one per target. */
+const DEFAULT_CALL_LEASE_MS = 60_000;
 
 export class InvokeAction {
   constructor(private readonly deps: InvokeActionDeps) {}
@@ -65,6 +89,8 @@ export class InvokeAction {
     const action = this.deps.catalog.get(input.action);
     trail.set({ target: action.target });
     const parameters = action.validate(input.body);
+    // A malformed Idempotency-Key is a bad request like a bad parameter (400).
+    const idempotencyKey = this.deps.idempotency ? parseIdempotencyKey(input.idempotencyKey) : undefined;
     const request = { ...action.render(parameters), requestId: input.requestId };
 
     // 2. Authenticate: AppRole login as the endpoint. Who it is comes from Vault.
@@ -83,23 +109,68 @@ export class InvokeAction {
     // Binding: the caller's address must be inside the secret-ID metadata CIDR (403).
     this.deps.binding?.enforce(session.identity, input.clientIp, input.requestId);
 
-    // HOOK (issue 6): idempotency claim — with input.idempotencyKey, scoped to
-    //   session.identity.roleName: replay a completed outcome, 409 while in flight, 422
-    //   for other parameters. After authorization, so nobody learns about keys they may
-    //   not use; before any side effect.
+    // Idempotency claim, scoped to the role Vault named: replay a completed outcome,
+    // 409 while in flight, 422 for other parameters. After authorization, so nobody
+    // learns about keys they may not use; before any side effect.
+    const leaseMs = this.deps.callLeaseMs?.(action.target) ?? DEFAULT_CALL_LEASE_MS;
+    let claim: IdempotencyClaim | undefined;
+    if (this.deps.idempotency && idempotencyKey !== undefined) {
+      const role = session.identity.roleName;
+      trail.set({ idempotency_key: idempotencyKey });
+      const begun = await this.deps.idempotency.begin({
+        role,
+        key: idempotencyKey,
+        fingerprint: requestFingerprint({ action: action.name, params: parameters, role }),
+        leaseMs,
+      });
+      trail.set({ idempotency: begun.kind === 'replay' ? 'replayed' : 'claimed' });
+      if (begun.kind === 'replay') return { action: action.name, result: {}, replayed: begun.response };
+      claim = begun.claim;
+      // The target sees the key too (scoped by role), so a tool that honours
+      // Idempotency-Key can drop a duplicate the broker could not prevent.
+      request.idempotencyKey = `${encodeURIComponent(role)}/${idempotencyKey}`;
+    }
 
-    // HOOK (issue 6): shaping — rate limit, concurrency cap and circuit breaker for
-    //   action.target / action.name (429 / 503 with Retry-After), before the key is read.
+    try {
+      // Shaping: hold-back, concurrency cap, rate limit, circuit breaker for the target
+      // and action (429 / 503 with Retry-After), before the key is read.
+      const admission = await this.deps.shaper?.admit(action.name, leaseMs);
 
-    // 4 + 5. Fetch the key with the broker's identity and call the target.
-    const response = await this.callTarget(action, request, trail);
+      // 4 + 5. Fetch the key with the broker's identity and call the target.
+      let response: TargetResponse;
+      try {
+        response = await this.callTarget(action, request, trail);
+      } catch (err) {
+        await admission?.finish(callOutcomeOf(err));
+        throw toCallerError(err);
+      }
+      await admission?.finish({ kind: 'answered' });
 
-    // 6. Return only the declared fields.
-    const result = pickResult(action.target, action.resultFields, response);
+      // 6. Return only the declared fields.
+      const result = pickResult(action.target, action.resultFields, response);
 
-    // HOOK (issue 6): idempotency complete — store { status, body } for replay.
+      // Idempotency complete: keep the outcome for replay.
+      if (claim) await this.settle(claim, () => claim.finish(storedSuccess(input.requestId, action.name, result)));
+      return { action: action.name, result };
+    } catch (err) {
+      // A failure after the target was called is kept for replay; otherwise the key is
+      // released so a retry runs again.
+      if (claim) {
+        const failure = storedFailure(err, input.requestId);
+        await this.settle(claim, () => (failure ? claim.finish(failure) : claim.abandon()));
+      }
+      throw err;
+    }
+  }
 
-    return { action: action.name, result };
+  /** Runs a claim's last step; a store failure is logged but never changes the answer. */
+  private async settle(claim: IdempotencyClaim, step: () => Promise<unknown>): Promise<void> {
+    try {
+      const stored = await step();
+      if (stored === false) this.deps.onStateError?.(new Error('idempotency claim expired before the outcome was stored'), 'idempotency');
+    } catch (err) {
+      this.deps.onStateError?.(err, 'idempotency');
+    }
   }
 
   private async authorize(session: EndpointSession, action: ActionDefinition, trail: AuditTrail): Promise<void> {

@@ -24,6 +24,11 @@ export class TargetFailedError extends BrokerError {
     super(message, options);
   }
 
+  /** Tells the caller whether a retry could act twice (the Idempotency-Key record keeps it too). */
+  override details(): Record<string, unknown> {
+    return { target_called: this.info.targetCalled };
+  }
+
   override headers(): Record<string, string> {
     const retry = this.info.retryAfterSeconds;
     return retry === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(retry))) };

@@ -14,4 +14,8 @@ export class TargetTimeoutError extends BrokerError {
   ) {
     super(`target "${target}" did not answer within ${timeoutMs} ms`);
   }
+
+  override details(): Record<string, unknown> {
+    return { target_called: true };
+  }
 }

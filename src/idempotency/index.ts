@@ -8,3 +8,4 @@ export {
   type IdempotencyOptions,
   type StoredResponse,
 } from './idempotency-records';
+export { storedSuccess, storedFailure } from './stored-outcome';

@@ -7,3 +7,4 @@ export {
   type ShapingSettings,
   type RateLimitSettings,
 } from './traffic-shaper';
+export { callOutcomeOf, toCallerError } from './call-outcome';

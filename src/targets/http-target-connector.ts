@@ -77,6 +77,7 @@ export class HttpTargetConnector implements TargetConnector {
       'User-Agent': this.userAgent,
       ...config.headers,
       ...(request.requestId ? { 'X-Request-Id': request.requestId } : {}),
+      ...(request.idempotencyKey ? { 'Idempotency-Key': request.idempotencyKey } : {}),
       ...injected.headers,
     };
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';

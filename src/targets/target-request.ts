@@ -12,6 +12,11 @@ export interface TargetRequest {
   body?: unknown;
   /** The broker's request id, sent as X-Request-Id so the target's logs can be correlated. */
   requestId?: string;
+  /**
+   * Sent as Idempotency-Key: the caller's key scoped by role (`<role>/<key>`), already
+   * validated to plain characters. Lets a tool that honours the header drop duplicates.
+   */
+  idempotencyKey?: string;
 }
 
 export interface TargetResponse {

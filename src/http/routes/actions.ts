@@ -46,6 +46,11 @@ export function actionRoutes(deps: ActionRoutesDeps): Router {
       idempotencyKey: req.get('Idempotency-Key'),
       trail: l.trail!,
     });
+    if (out.replayed) {
+      // A completed Idempotency-Key: the first response, as it was sent (IETF draft).
+      res.status(out.replayed.status).set('Idempotent-Replayed', 'true').json(out.replayed.body);
+      return;
+    }
     res.status(200).json({ request_id: l.requestId, action: out.action, result: out.result });
   };
   router.post('/v1/actions/:name', audited('action.invoke', deps.auditor), checkBeforeBody, parseJson, mapJsonErrors, invoke);
