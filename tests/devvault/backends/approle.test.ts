@@ -466,6 +466,7 @@ describe('AppRole login', () => {
       noDefaultPolicy: false,
       displayName: 'approle',
       path: 'auth/approle/login',
+      aliasName: rid,
     });
   });
 

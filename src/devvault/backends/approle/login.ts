@@ -107,5 +107,7 @@ export function login(ctx: RequestContext, roles: RoleLookup, rawRoleId: string,
     noDefaultPolicy: role.tokenNoDefaultPolicy,
     displayName: displayNameFor(ctx.mountPath),
     path: `${ctx.mountPath}login`,
+    // Vault's login alias for AppRole is the role_id (path_login.go).
+    aliasName: role.roleId,
   };
 }
