@@ -113,3 +113,18 @@ describe('vault-policies/', () => {
     }
   });
 });
+
+describe('vault bootstrap with the security team policy', () => {
+  it('When run with a token that has only security-admin.hcl, then it completes (the policy grants enough)', async () => {
+    const text = readFileSync(join(POLICIES, 'security-admin.hcl'), 'utf8');
+    expect((await root.call('PUT', 'sys/policies/acl/security-admin', { body: { policy: text } })).status).toBe(204);
+    const t = await root.call('POST', 'auth/token/create', { body: { policies: ['security-admin'], ttl: '1h' } });
+    const dir = tempDir();
+    writeFileSync(join(dir, 'token'), t.json.auth.client_token);
+    const run = await runCli(['vault', 'bootstrap', '--config', configFile, '--vault-token-file', join(dir, 'token'), '--print-role-ids'], { VAULT_ADDR: vault.addr });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^role_id demo [0-9a-f-]{36}$/m);
+    const again = await runCli(['vault', 'bootstrap', '--config', configFile, '--vault-token-file', join(dir, 'token')], { VAULT_ADDR: vault.addr });
+    expect(again.stdout).toContain('nothing to change');
+  });
+});
