@@ -142,3 +142,25 @@ describe('secret-ID binding', () => {
     expect((await postJson(`${broker.url}/v1/actions/echo`, { message: 'after' }, auth)).status).toBe(401);
   });
 });
+
+describe('POST /v1/enroll while Vault is sealed', () => {
+  it('When Vault is sealed, then 503 with Retry-After and the wrapping token stays usable', async () => {
+    if (vault.real || !vault.devvault) return; // sealing a shared real Vault is not a test's business
+    const token = await issueWrapped('demo');
+    expect((await env.root.call('PUT', 'sys/seal')).status).toBe(204);
+    try {
+      const res = await fetch(`${broker.url}/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role_id: env.roleIds.demo, wrapping_token: token }),
+      });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      expect((await env.root.call('PUT', 'sys/unseal', { token: '', body: { key: vault.devvault.unsealKey } })).status).toBe(200);
+    }
+    const after = await postJson(`${broker.url}/v1/enroll`, { role_id: env.roleIds.demo, wrapping_token: token });
+    expect(after.status).toBe(200);
+    env.secrets.add(after.json.secret_id as string);
+  });
+});
