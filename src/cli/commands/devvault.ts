@@ -75,7 +75,8 @@ async function run(flags: DevVaultFlags): Promise<void> {
       throw new UsageError(`--trusted-proxy: ${(err as Error).message}`);
     }
   });
-  const rootToken = flags.rootToken ?? process.env.VAULT_DEV_ROOT_TOKEN_ID;
+  // An empty environment variable counts as unset.
+  const rootToken = flags.rootToken ?? (process.env.VAULT_DEV_ROOT_TOKEN_ID || undefined);
   if (rootToken !== undefined && rootToken.trim() === '') throw new UsageError('--root-token: must not be empty');
 
   const vault = await startDevVault({ host: flags.host, port, rootToken, trustedProxies });
