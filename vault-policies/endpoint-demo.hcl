@@ -22,3 +22,9 @@
 path "broker/actions/echo" {
   capabilities = ["update"]
 }
+
+# "echo_limited": the same round trip through a target limited to 5 calls per second,
+# for watching rate limits and Retry-After (credential-broker simulate).
+path "broker/actions/echo_limited" {
+  capabilities = ["update"]
+}

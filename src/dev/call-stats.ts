@@ -37,6 +37,11 @@ export class CallStats {
 
   constructor(private readonly maxKeys = 100_000) {}
 
+  /** Calls so far (cheap; snapshot() copies the per-key counts). */
+  get totalCalls(): number {
+    return this.total;
+  }
+
   record(key: string | undefined, at: number = Date.now()): void {
     this.total += 1;
     this.first ??= at;

@@ -65,7 +65,7 @@ export async function startDemoTarget(options: { apiKey: string; host?: string; 
       }
       if (typeof body.message !== 'string') return send(res, 400, { error: 'message must be a string' });
       send(res, 200, { message: body.message, length: [...body.message].length, received_at: new Date().toISOString() }, {
-        'X-Request-Id': `demo-${stats.snapshot().total}`,
+        'X-Request-Id': `demo-${stats.totalCalls}`,
       });
     });
   });

@@ -25,6 +25,7 @@ path "auth/token/renew-self" { capabilities = ["update"] }
 path "auth/token/revoke-self" { capabilities = ["update"] }
 `,
   'endpoint-demo': `path "broker/actions/echo" { capabilities = ["update"] }
+path "broker/actions/echo_limited" { capabilities = ["update"] }
 `,
 };
 
@@ -104,7 +105,7 @@ export async function setupSandboxVault(
     brokerSecretId: broker.secretId,
     toolKey,
     endpoints: [
-      { role: 'demo-allowed', role_id: allowed.roleId, secret_id: allowed.secretId, allowed_actions: ['echo'] },
+      { role: 'demo-allowed', role_id: allowed.roleId, secret_id: allowed.secretId, allowed_actions: ['echo', 'echo_limited'] },
       { role: 'demo-denied', role_id: denied.roleId, secret_id: denied.secretId, allowed_actions: [] },
     ],
     rotateToolKey: (newKey) => writeKey(newKey ?? `demo-${randomBytes(18).toString('base64url')}`),

@@ -60,11 +60,28 @@ export function sandboxConfig(input: { host: string; port: number; vaultAddr: st
           credential: { ref: SANDBOX_TOOL_KEY_REF, inject: { type: 'bearer' } },
           timeout_ms: 5000,
         },
+        // The same demo tool, as a tool that allows only 5 calls per second: watch
+        // shaping with `credential-broker simulate --action echo_limited` and GET /__stats.
+        demo_limited: {
+          base_url: input.targetUrl,
+          credential: { ref: SANDBOX_TOOL_KEY_REF, inject: { type: 'bearer' } },
+          timeout_ms: 5000,
+          rate_limit: { per_second: 5, burst: 5, max_concurrent: 5 },
+        },
       },
       actions: {
         echo: {
           description: 'Sends a message to the demo tool, which sends it back.',
           target: 'demo',
+          method: 'POST',
+          path: '/echo',
+          parameters: { message: { type: 'string', min_length: 1, max_length: 200, description: 'the text to echo' } },
+          body: { message: '{message}' },
+          result: ['message', 'length'],
+        },
+        echo_limited: {
+          description: 'Like echo, through a target limited to 5 calls per second (429 with Retry-After beyond).',
+          target: 'demo_limited',
           method: 'POST',
           path: '/echo',
           parameters: { message: { type: 'string', min_length: 1, max_length: 200, description: 'the text to echo' } },
