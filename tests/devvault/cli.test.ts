@@ -120,15 +120,16 @@ describe('credential-broker devvault', () => {
       const h = { 'X-Vault-Token': 'r', 'Content-Type': 'application/json' };
       await fetch(`${s.address}/v1/sys/auth/approle`, { method: 'POST', headers: h, body: '{"type":"approle"}' });
       await fetch(`${s.address}/v1/auth/approle/role/x`, { method: 'POST', headers: h, body: '{"secret_id_bound_cidrs":"10.0.0.0/8"}' });
-      const roleId = (await (await fetch(`${s.address}/v1/auth/approle/role/x/role-id`, { headers: h })).json()).data.role_id;
-      const secretId = (await (await fetch(`${s.address}/v1/auth/approle/role/x/secret-id`, { method: 'POST', headers: h })).json()).data.secret_id;
+      const roleId = ((await (await fetch(`${s.address}/v1/auth/approle/role/x/role-id`, { headers: h })).json()) as { data: { role_id: string } }).data.role_id;
+      const secretId = ((await (await fetch(`${s.address}/v1/auth/approle/role/x/secret-id`, { method: 'POST', headers: h })).json()) as { data: { secret_id: string } })
+        .data.secret_id;
       const r = await fetch(`${s.address}/v1/auth/approle/login`, {
         method: 'POST',
         headers: { 'X-Forwarded-For': '192.0.2.7' },
         body: JSON.stringify({ role_id: roleId, secret_id: secretId }),
       });
       expect(r.status).toBe(400);
-      expect((await r.json()).errors[0]).toContain('"192.0.2.7"');
+      expect(((await r.json()) as { errors: string[] }).errors[0]).toContain('"192.0.2.7"');
     } finally {
       const exited = exitOf(s.child);
       s.child.kill('SIGTERM');

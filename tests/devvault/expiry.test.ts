@@ -110,7 +110,7 @@ describe('test support', () => {
     const v: TestVault = await startTestVault({ clock: own });
     try {
       expect(v.real).toBe(false);
-      const health = await fetch(`${v.addr}/v1/sys/health`).then((r) => r.json());
+      const health = (await fetch(`${v.addr}/v1/sys/health`).then((r) => r.json())) as { server_time_utc: number };
       expect(health.server_time_utc).toBe(Date.parse('2031-06-01T00:00:00Z') / 1000);
     } finally {
       await v.close();
