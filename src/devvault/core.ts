@@ -141,6 +141,7 @@ export class Core implements CoreServices, httpSys.SealState {
   async handle(req: PipelineRequest): Promise<HttpReply> {
     try {
       this.leases.expireDue();
+      this.tokens.expireBatchTokens();
       switch (req.path) {
         case 'sys/health':
           return httpSys.health(this, req.method, req.query);
@@ -273,7 +274,7 @@ export class Core implements CoreServices, httpSys.SealState {
     if (path.split('/').some((seg) => seg.endsWith('.'))) throw new LogicalError('unsupported path', { plain: true });
     const wrapTtl = this.wrapTtlOf(req.headers);
     const clientToken = tokenFromHeaders(req.headers);
-    if (WRAPPING_VALIDATED.has(path)) this.validateWrappingToken(body, clientToken);
+    if (WRAPPING_VALIDATED.has(path)) this.validateWrappingToken(op0 === 'read' ? query : body, clientToken);
 
     const match = this.mounts.match(path);
     const ctx = this.context(req, match, op0, path, body, query, clientToken, wrapTtl);

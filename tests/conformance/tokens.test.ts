@@ -326,3 +326,18 @@ describe('token revoke', () => {
     expect(r.json.errors).toEqual(['missing token ID']);
   });
 });
+
+describe('token_bound_cidrs', () => {
+  test('When a login token is bound to a CIDR the client is outside of, then every request with it gets 403', async () => {
+    const mount = unique('cidr-approle');
+    await root.post(`sys/auth/${mount}`, { type: 'approle' });
+    expect((await root.post(`auth/${mount}/role/r`, { token_bound_cidrs: '203.0.113.0/24', token_ttl: '10m' })).status).toBe(204);
+    const roleId = (await root.get(`auth/${mount}/role/r/role-id`)).json.data.role_id;
+    const secretId = (await root.post(`auth/${mount}/role/r/secret-id`, {})).json.data.secret_id;
+    const login = await root.post(`auth/${mount}/login`, { role_id: roleId, secret_id: secretId }, { token: '' });
+    expect(login.status).toBe(200);
+    const r = await root.get('auth/token/lookup-self', { token: login.json.auth.client_token });
+    expect(r.status).toBe(403);
+    expect(r.json).toEqual({ errors: [INVALID_TOKEN] });
+  });
+});

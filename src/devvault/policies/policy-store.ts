@@ -20,6 +20,8 @@ import { invalidRequest } from '../http/errors';
 export class PolicyStore {
   private readonly policies = new Map<string, Policy>();
   private readonly wrapping = responseWrappingPolicy();
+  /** Built ACLs by policy list; every write or delete empties it, so changes apply at once. */
+  private readonly aclCache = new Map<string, Acl>();
 
   constructor() {
     this.policies.set(DEFAULT_POLICY_NAME, defaultPolicy());
@@ -56,6 +58,7 @@ export class PolicyStore {
     }
     if (IMMUTABLE_POLICY_NAMES.includes(n)) throw invalidRequest(`cannot update ${JSON.stringify(n)} policy`);
     this.policies.set(n, policy);
+    this.aclCache.clear();
   }
 
   delete(name: string): void {
@@ -63,6 +66,7 @@ export class PolicyStore {
     if (IMMUTABLE_POLICY_NAMES.includes(n)) throw invalidRequest(`cannot delete ${JSON.stringify(n)} policy`);
     if (n === DEFAULT_POLICY_NAME) throw invalidRequest('cannot delete default policy');
     this.policies.delete(n);
+    this.aclCache.clear();
   }
 
   /** Stored names, sorted, without internal policies; callers append "root". */
@@ -72,6 +76,18 @@ export class PolicyStore {
 
   /** The ACL of a token with these policies; names that do not exist are skipped. */
   acl(names: string[]): Acl {
+    const key = names.join('\n');
+    let acl = this.aclCache.get(key);
+    if (!acl) {
+      acl = this.buildAcl(names);
+      // Bounded: token policy lists repeat, but a runaway client must not grow this forever.
+      if (this.aclCache.size >= 1000) this.aclCache.clear();
+      this.aclCache.set(key, acl);
+    }
+    return acl;
+  }
+
+  private buildAcl(names: string[]): Acl {
     if (names.includes('root')) return Acl.root();
     const found: Policy[] = [];
     for (const name of names) {

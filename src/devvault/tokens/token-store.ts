@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../backend';
 import type { LeaseRegistry } from '../leases/lease-registry';
+import { ExpiryHeap } from '../util/expiry-heap';
 import { base62, base64Url, saltedHash } from '../util/random';
 
 export type TokenType = 'service' | 'batch';
@@ -59,6 +60,8 @@ export class TokenStore {
   private readonly accessors = new Map<string, string>();
   private readonly children = new Map<string, Set<string>>();
   private readonly revokeHooks: ((entry: TokenEntry) => void)[] = [];
+  /** Batch tokens have no lease; this forgets them once they expire, so memory stays flat. */
+  private readonly batchExpiry = new ExpiryHeap();
   /** Keeps token ids out of lease ids (Vault salts them too). */
   private readonly salt = base62(32);
 
@@ -131,6 +134,7 @@ export class TokenStore {
       }
       set.add(entry.id);
     }
+    if (entry.type === 'batch' && entry.ttl > 0) this.batchExpiry.push(now + entry.ttl * 1000, entry.id);
     if (entry.type === 'service' && entry.ttl > 0) {
       entry.leaseId = `${entry.path.replace(/\/+$/, '')}/h${saltedHash(this.salt, entry.id)}`;
       const tokenId = entry.id;
@@ -152,6 +156,15 @@ export class TokenStore {
     for (;;) {
       const a = base62(24);
       if (!this.accessors.has(a)) return a;
+    }
+  }
+
+  /** Drop batch tokens whose TTL has passed (service tokens expire through their lease). */
+  expireBatchTokens(): void {
+    const now = this.clock.now();
+    for (let top = this.batchExpiry.peek(); top !== undefined && top.at < now; top = this.batchExpiry.peek()) {
+      this.batchExpiry.pop();
+      if (this.tokens.has(top.id)) this.revokeTree(top.id);
     }
   }
 
