@@ -39,6 +39,10 @@ export interface EndpointResult {
   status: number;
   /** The error code of the last answer, if it was an error. */
   code?: string;
+  /** The request_id of the last answer (a replayed answer carries the original one). */
+  requestId?: string;
+  /** True when the last answer was a replay of a completed Idempotency-Key. */
+  replayed?: boolean;
   attempts: number;
   /** From the endpoint's start to its last answer (ms). */
   elapsedMs: number;
@@ -89,6 +93,8 @@ interface Answer {
   status: number;
   retryAfter?: number;
   code?: string;
+  requestId?: string;
+  replayed: boolean;
 }
 
 function substitute(value: unknown, endpoint: number): unknown {
@@ -141,14 +147,22 @@ export async function runWave(options: WaveOptions): Promise<WaveReport> {
           res.on('error', () => resolve(undefined));
           res.on('end', () => {
             let code: string | undefined;
+            let requestId: string | undefined;
             try {
-              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: unknown } };
+              const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { code?: unknown }; request_id?: unknown };
               if (typeof parsed.error?.code === 'string') code = parsed.error.code;
+              if (typeof parsed.request_id === 'string') requestId = parsed.request_id;
             } catch {
               // not JSON: the status says enough
             }
             const header = res.headers['retry-after'];
-            resolve({ status: res.statusCode ?? 0, retryAfter: parseRetryAfter(Array.isArray(header) ? header[0] : header), code });
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: parseRetryAfter(Array.isArray(header) ? header[0] : header),
+              code,
+              requestId,
+              replayed: res.headers['idempotent-replayed'] === 'true',
+            });
           });
         },
       );
@@ -176,6 +190,8 @@ export async function runWave(options: WaveOptions): Promise<WaveReport> {
         key,
         status: answer?.status ?? 0,
         code: answer?.code,
+        requestId: answer?.requestId,
+        replayed: answer?.replayed,
         attempts,
         elapsedMs: Date.now() - started,
         succeeded: answer !== undefined && answer.status >= 200 && answer.status < 300,
