@@ -66,6 +66,17 @@ function brokerCredentials(config: BrokerConfig, env: BrokerEnv): BrokerCredenti
   };
 }
 
+/** The longest a call to `target` may wait in the broker for a rate-limit token (ms). */
+function longestQueueMs(config: BrokerConfig, target: string): number {
+  const limits = [
+    config.targets[target]?.rate_limit,
+    ...Object.values(config.actions)
+      .filter((a) => a.target === target)
+      .map((a) => a.rate_limit),
+  ];
+  return Math.max(0, ...limits.map((l) => (l?.per_second ? l.queue_ms : 0)));
+}
+
 export function composeBroker(options: BrokerOptions): Broker {
   const { config, env } = options;
   const redactor = new Redactor();
@@ -137,8 +148,10 @@ export function composeBroker(options: BrokerOptions): Broker {
   const invokeAction = new InvokeAction({
     idempotency,
     shaper,
-    // A claim must outlive the request it guards: key fetch + target call + margin.
-    callLeaseMs: (target) => (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
+    // A claim must outlive the request it guards: the wait for a rate-limit token
+    // (queue_ms), key fetch, target call, and a margin.
+    callLeaseMs: (target) =>
+      longestQueueMs(config, target) + (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
     onStateError,
     binding,
     catalog,

@@ -163,13 +163,15 @@ const injectSchema = z.discriminatedUnion('type', [
 
 /**
  * Traffic shaping for a target or an action (src/shaping): a token bucket refilled at
- * `per_second` holding up to `burst` (default: one second's worth), and at most
+ * `per_second` holding up to `burst` (default: one second's worth), a call waiting up
+ * to `queue_ms` in the broker for its token before it is refused, and at most
  * `max_concurrent` calls in flight. Shared across replicas when `state.store` is Redis.
  */
 const rateLimitSchema = z
   .strictObject({
     per_second: z.number().positive().max(1_000_000).optional(),
     burst: z.number().int().min(1).max(1_000_000).optional(),
+    queue_ms: z.number().int().min(0).max(60_000).default(1000),
     max_concurrent: z.number().int().min(1).max(1_000_000).optional(),
   })
   .refine((r) => r.burst === undefined || r.per_second !== undefined, {

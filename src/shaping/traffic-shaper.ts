@@ -6,7 +6,9 @@
  *    long (every replica sees the hold);
  * 2. concurrency caps: at most `max_concurrent` calls in flight per target and per
  *    action (slots have a lease, so a crashed replica's slots come back);
- * 3. rate limits: a token bucket per target and per action, taken from atomically;
+ * 3. rate limits: a token bucket per target and per action, taken from atomically. A
+ *    call whose token comes within `queue_ms` waits for it in the broker (callers that
+ *    arrive together leave spaced at the rate); later than that, it is refused;
  * 4. circuit breaker: `failure_threshold` consecutive failures open the circuit for
  *    `open_seconds`; then one probe call at a time decides whether it closes.
  *
@@ -22,6 +24,8 @@ import type { RateBucket, StateStore } from '../state/state-store';
 export interface RateLimitSettings {
   per_second?: number;
   burst?: number;
+  /** How long a call may wait in the broker for its token before it is refused (ms). */
+  queue_ms?: number;
   max_concurrent?: number;
 }
 
@@ -94,19 +98,23 @@ export class TrafficShaper {
 
       const buckets: RateBucket[] = [];
       const names = new Map<string, string>();
-      if (targetLimit?.per_second) {
-        buckets.push({ key: `target:${target}`, perSecond: targetLimit.per_second, burst: targetLimit.burst ?? 1 });
-        names.set(`target:${target}`, `target "${target}"`);
-      }
-      if (actionLimit?.per_second) {
-        buckets.push({ key: `action:${action}`, perSecond: actionLimit.per_second, burst: actionLimit.burst ?? 1 });
-        names.set(`action:${action}`, `action "${action}"`);
+      const queueMs: number[] = [];
+      for (const [key, limit, what] of [
+        [`target:${target}`, targetLimit, `target "${target}"`],
+        [`action:${action}`, actionLimit, `action "${action}"`],
+      ] as const) {
+        if (!limit?.per_second) continue;
+        buckets.push({ key, perSecond: limit.per_second, burst: limit.burst ?? 1 });
+        names.set(key, what);
+        queueMs.push(limit.queue_ms ?? 0);
       }
       if (buckets.length > 0) {
-        const taken = await this.store.take(buckets);
+        const taken = await this.store.take(buckets, Math.min(...queueMs));
         if (!taken.ok) {
           throw new RateLimitedError(`${names.get(taken.limitedBy) ?? 'target'} is over its rate limit`, taken.retryAfterMs / 1000);
         }
+        // The token is ours; its time comes after the callers ahead of us.
+        if (taken.delayMs > 0) await new Promise((r) => setTimeout(r, taken.delayMs));
       }
 
       const circuit = await this.store.circuitCheck(`target:${target}`, leaseMs);

@@ -80,13 +80,13 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
-  async take(buckets: readonly RateBucket[]): Promise<TakeResult> {
+  async take(buckets: readonly RateBucket[], maxDelayMs = 0): Promise<TakeResult> {
     const now = this.now();
     const states = buckets.map((b) => {
       const held = this.buckets.get(b.key);
       return held && held.expiresAt > now ? held.state : freshBucket(b, now);
     });
-    const result = takeFromBuckets(buckets, states, now);
+    const result = takeFromBuckets(buckets, states, now, maxDelayMs);
     buckets.forEach((b, i) => {
       const state = states[i]!;
       this.buckets.set(b.key, { state, expiresAt: now + bucketLifetimeMs(b, state, now) });

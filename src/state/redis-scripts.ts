@@ -62,26 +62,29 @@ return 1
 };
 
 /**
- * KEYS = buckets; ARGV = perSecond, burst for each bucket in turn. Same steps as
- * token-bucket.ts: refill, take from all or none, else hand out the next slot.
- * Returns {1} or {0, waitMs, index of the limiting bucket (1-based)}.
+ * KEYS = buckets; ARGV = maxDelayMs, then perSecond, burst for each bucket in turn.
+ * Same steps as token-bucket.ts: refill; take from all if every bucket has a token
+ * within maxDelayMs (going into debt); else take nothing and hand out the next slot.
+ * Returns {1, delayMs} or {0, waitMs, index of the limiting bucket (1-based)}.
  */
 const take: ScriptDefinition = {
   lua: `${NOW}
 local now = now_ms()
 local n = #KEYS
 local tokens, queue, rate, burst = {}, {}, {}, {}
-local all = true
+local max_delay = tonumber(ARGV[1])
+local delay = 0
 for i = 1, n do
-  rate[i] = tonumber(ARGV[2 * i - 1])
-  burst[i] = tonumber(ARGV[2 * i])
+  rate[i] = tonumber(ARGV[2 * i])
+  burst[i] = tonumber(ARGV[2 * i + 1])
   local h = redis.call('HMGET', KEYS[i], 'tokens', 'ts', 'queue')
   local tk, ts, q = tonumber(h[1]), tonumber(h[2]), tonumber(h[3])
   if tk == nil or ts == nil or q == nil then tk = burst[i]; ts = now; q = now end
   tokens[i] = math.min(burst[i], tk + math.max(0, now - ts) * rate[i] / 1000)
   queue[i] = q
-  if tokens[i] < 1 then all = false end
+  if tokens[i] < 1 then delay = math.max(delay, (1 - tokens[i]) * 1000 / rate[i]) end
 end
+local all = delay <= max_delay
 local wait, limited = 0, 0
 for i = 1, n do
   if all then
@@ -98,7 +101,7 @@ for i = 1, n do
   local life = math.max(0, queue[i] - now) + burst[i] * 1000 / rate[i] + 1000
   redis.call('PEXPIRE', KEYS[i], math.ceil(life))
 end
-if all then return {1} end
+if all then return {1, math.ceil(delay)} end
 return {0, math.ceil(wait), limited}
 `,
 };

@@ -76,13 +76,14 @@ export class RedisStateStore implements StateStore {
     return (await this.run('release', this.key('idem', key), claimToken)) === 1;
   }
 
-  async take(buckets: readonly RateBucket[]): Promise<TakeResult> {
-    if (buckets.length === 0) return { ok: true };
+  async take(buckets: readonly RateBucket[], maxDelayMs = 0): Promise<TakeResult> {
+    if (buckets.length === 0) return { ok: true, delayMs: 0 };
     const args: (string | number)[] = [buckets.length];
     for (const b of buckets) args.push(this.key('bucket', b.key));
+    args.push(Math.max(0, Math.floor(maxDelayMs)));
     for (const b of buckets) args.push(b.perSecond, b.burst);
     const r = (await this.run('take', ...args)) as number[];
-    if (r[0] === 1) return { ok: true };
+    if (r[0] === 1) return { ok: true, delayMs: Number(r[1]) };
     return { ok: false, retryAfterMs: Number(r[1]), limitedBy: buckets[Number(r[2]) - 1]!.key };
   }
 

@@ -36,16 +36,20 @@ export interface StateStore {
   // ---- rate limits ---------------------------------------------------------------
 
   /**
-   * Takes one token from every bucket in `buckets`, or from none: if any bucket is
-   * empty nothing is taken and the answer says how long to wait. Buckets refill
+   * Takes one token from every bucket in `buckets`, or from none. Buckets refill
    * continuously at `perSecond` up to `burst`.
+   *
+   * When a token will be there within `maxDelayMs`, it is taken now (the bucket goes
+   * into debt) and the answer says how long to wait before using it: callers that arrive
+   * together are then spaced 1/perSecond apart instead of refused. Beyond that nothing
+   * is taken and the answer says how long to wait before asking again.
    *
    * The wait is a place in line, not just "until the next token": every refused call
    * is given the next free slot (1/perSecond apart) after the ones already told to come
    * back, so a herd of callers that all honour Retry-After come back spread over time
    * instead of together. Slots are not reserved; they are an honest estimate.
    */
-  take(buckets: readonly RateBucket[]): Promise<TakeResult>;
+  take(buckets: readonly RateBucket[], maxDelayMs?: number): Promise<TakeResult>;
 
   // ---- concurrency caps ----------------------------------------------------------
 
@@ -96,7 +100,7 @@ export interface RateBucket {
   burst: number;
 }
 
-export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number; limitedBy: string };
+export type TakeResult = { ok: true; delayMs: number } | { ok: false; retryAfterMs: number; limitedBy: string };
 
 export type SlotResult = { ok: true } | { ok: false; retryAfterMs: number };
 

@@ -26,6 +26,7 @@ export function takeFromBuckets(
   buckets: readonly RateBucket[],
   states: BucketState[],
   now: number,
+  maxDelayMs = 0,
 ): TakeResult {
   buckets.forEach((b, i) => {
     const s = states[i]!;
@@ -33,9 +34,15 @@ export function takeFromBuckets(
     s.tokens = Math.min(b.burst, s.tokens + (elapsed * b.perSecond) / 1000);
     s.updatedAt = now;
   });
-  if (states.every((s) => s.tokens >= 1)) {
+  // When could every bucket give a token? Tokens below 1 are owed to earlier callers.
+  let delay = 0;
+  buckets.forEach((b, i) => {
+    const s = states[i]!;
+    if (s.tokens < 1) delay = Math.max(delay, ((1 - s.tokens) * 1000) / b.perSecond);
+  });
+  if (delay <= maxDelayMs) {
     for (const s of states) s.tokens -= 1;
-    return { ok: true };
+    return { ok: true, delayMs: Math.ceil(delay) };
   }
   let wait = 0;
   let limitedBy = '';

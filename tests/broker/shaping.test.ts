@@ -24,7 +24,7 @@ async function withSite(options: SiteOptions, fn: (site: Site, broker: RunningBr
 
 describe('traffic shaping', () => {
   it('When calls exceed the target rate, then 429 rate_limited with Retry-After and the target is not called', async () => {
-    await withSite({ targetRateLimit: { per_second: 1, burst: 2 } }, async (site, broker) => {
+    await withSite({ targetRateLimit: { per_second: 1, burst: 2, queue_ms: 0 } }, async (site, broker) => {
       const answers = await Promise.all([1, 2, 3].map(() => invoke(broker.url, site.web, 'echo', { message: 'm' }, key())));
       expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 429]);
       const limited = answers.find((a) => a.status === 429)!;
@@ -39,8 +39,22 @@ describe('traffic shaping', () => {
     });
   });
 
+  it('When calls arrive together within queue_ms, then they wait in the broker and reach the target spaced at the rate', async () => {
+    await withSite({ targetRateLimit: { per_second: 5, burst: 1, queue_ms: 1000 } }, async (site, broker) => {
+      const started = Date.now();
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => invoke(broker.url, site.web, 'echo', { message: 'm' }, key())));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+      // One at once, then one every 200 ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+      expect(site.target.stats().max_in_any_second).toBeLessThanOrEqual(6);
+      // The sixth would wait more than queue_ms: refused with Retry-After.
+      const answers2 = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(() => invoke(broker.url, site.web, 'echo', { message: 'm' }, key())));
+      expect(answers2.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   it('When a herd is refused, then each is told a later second, spread at the target rate', async () => {
-    await withSite({ targetRateLimit: { per_second: 2, burst: 1 } }, async (site, broker) => {
+    await withSite({ targetRateLimit: { per_second: 2, burst: 1, queue_ms: 0 } }, async (site, broker) => {
       await invoke(broker.url, site.web, 'echo', { message: 'm' }, key());
       const waits: number[] = [];
       for (let i = 0; i < 6; i += 1) {

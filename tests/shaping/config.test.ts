@@ -42,8 +42,8 @@ describe('shaping and state configuration', () => {
       actions: { open: { ...base.actions.open, rate_limit: { per_second: 0.5 } } },
       state: { store: 'redis://127.0.0.1:6380/2' },
     });
-    expect(c.targets.tickets!.rate_limit).toEqual({ per_second: 2.5, burst: 3, max_concurrent: 4 });
-    expect(c.actions.open!.rate_limit).toEqual({ per_second: 0.5, burst: 1 });
+    expect(c.targets.tickets!.rate_limit).toEqual({ per_second: 2.5, burst: 3, queue_ms: 1000, max_concurrent: 4 });
+    expect(c.actions.open!.rate_limit).toEqual({ per_second: 0.5, burst: 1, queue_ms: 1000 });
     expect(c.state.store).toBe('redis://127.0.0.1:6380/2');
   });
 

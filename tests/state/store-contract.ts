@@ -116,7 +116,7 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sto
     describe('rate limits', () => {
       it('When a bucket is empty, then Retry-After is the time to the next token and later refusals queue behind it', async () => {
         const b = [{ key: k('b'), perSecond: 1, burst: 3 }];
-        for (let i = 0; i < 3; i += 1) await expect(store.take(b)).resolves.toEqual({ ok: true });
+        for (let i = 0; i < 3; i += 1) await expect(store.take(b)).resolves.toEqual({ ok: true, delayMs: 0 });
         const first = await peer.take(b);
         const second = await store.take(b);
         const third = await peer.take(b);
@@ -132,11 +132,11 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sto
 
       it('When time passes, then the bucket refills at its rate', async () => {
         const b = [{ key: k('refill'), perSecond: 20, burst: 1 }];
-        await expect(store.take(b)).resolves.toEqual({ ok: true });
+        await expect(store.take(b)).resolves.toEqual({ ok: true, delayMs: 0 });
         const refused = await store.take(b);
         expect(refused.ok).toBe(false);
         await sleep(120);
-        await expect(peer.take(b)).resolves.toEqual({ ok: true });
+        await expect(peer.take(b)).resolves.toEqual({ ok: true, delayMs: 0 });
       });
 
       it('When many takes race, then exactly burst of them succeed', async () => {
@@ -148,12 +148,38 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sto
       it('When one of several buckets is empty, then none is taken from and the empty one is named', async () => {
         const narrow = { key: k('narrow'), perSecond: 0.5, burst: 1 };
         const wide = { key: k('wide'), perSecond: 0.5, burst: 3 };
-        await expect(store.take([narrow, wide])).resolves.toEqual({ ok: true });
+        await expect(store.take([narrow, wide])).resolves.toEqual({ ok: true, delayMs: 0 });
         await expect(store.take([narrow, wide])).resolves.toMatchObject({ ok: false, limitedBy: narrow.key });
         // The refused call took nothing from `wide`: it still has 2 tokens.
-        await expect(store.take([wide])).resolves.toEqual({ ok: true });
-        await expect(store.take([wide])).resolves.toEqual({ ok: true });
+        await expect(store.take([wide])).resolves.toEqual({ ok: true, delayMs: 0 });
+        await expect(store.take([wide])).resolves.toEqual({ ok: true, delayMs: 0 });
         await expect(store.take([wide])).resolves.toMatchObject({ ok: false, limitedBy: wide.key });
+      });
+
+      it('When a token comes within maxDelayMs, then it is taken now with the wait to honour, spacing callers at the rate', async () => {
+        const b = [{ key: k('delay'), perSecond: 10, burst: 1 }];
+        await expect(store.take(b, 250)).resolves.toEqual({ ok: true, delayMs: 0 });
+        const second = await peer.take(b, 250);
+        const third = await store.take(b, 250);
+        if (!second.ok || !third.ok) throw new Error('expected delayed admissions');
+        expect(second.delayMs).toBeGreaterThan(50);
+        expect(second.delayMs).toBeLessThanOrEqual(100);
+        expect(third.delayMs).toBeGreaterThan(150);
+        expect(third.delayMs).toBeLessThanOrEqual(200);
+        // The next one would wait ~300 ms: refused, told to come back after the owed tokens.
+        const refused = await peer.take(b, 250);
+        if (refused.ok) throw new Error('expected a refusal');
+        expect(refused.retryAfterMs).toBeGreaterThan(250);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(300);
+      });
+
+      it('When many takes with a delay allowance race, then exactly burst + what refills within it are admitted', async () => {
+        const b = [{ key: k('delay-race'), perSecond: 10, burst: 2 }];
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? peer : store).take(b, 450)));
+        // 2 at once, then one every 100 ms up to 450 ms: 4 more (a slow run may refill a little).
+        const admitted = results.filter((r) => r.ok).length;
+        expect(admitted).toBeGreaterThanOrEqual(6);
+        expect(admitted).toBeLessThanOrEqual(7);
       });
 
       it('When a herd honours Retry-After, then the slots it is given are spread at the bucket rate', async () => {

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { composeBroker, type Broker } from '../../src/compose';
 import { validateConfig } from '../../src/config';
 import { startDevVault, type DevVaultHandle } from '../../src/devvault';
+import type { RateLimitSettings } from '../../src/shaping';
 import { VaultAdmin } from '../../src/vault/admin';
 import { VaultHttp } from '../../src/vault/vault-http';
 import { startCountingTarget, type CountingTarget } from './counting-target';
@@ -21,8 +22,8 @@ export interface Creds {
 }
 
 export interface SiteOptions {
-  targetRateLimit?: { per_second?: number; burst?: number; max_concurrent?: number };
-  actionRateLimit?: { per_second?: number; burst?: number; max_concurrent?: number };
+  targetRateLimit?: RateLimitSettings;
+  actionRateLimit?: RateLimitSettings;
   circuitBreaker?: { failure_threshold?: number; open_seconds?: number };
   idempotencyTtlSeconds?: number;
   store?: string;
