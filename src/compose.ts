@@ -18,6 +18,7 @@ import { RoleDirectory } from './lifecycle/role-directory';
 import { IdempotencyRecords } from './idempotency';
 import { TrafficShaper } from './shaping';
 import { createStateStore } from './state';
+import { BrokerMetrics } from './metrics';
 
 export type BrokerEnv = Readonly<Record<string, string | undefined>>;
 
@@ -89,7 +90,9 @@ export function composeBroker(options: BrokerOptions): Broker {
     stream: options.logStream,
     defaults: { service: 'credential-broker' },
   });
-  const auditor = new LogAuditor(logger);
+  // Metrics are counted from the audit events, so the two always agree.
+  const metrics = config.metrics.enabled ? new BrokerMetrics({ actions: Object.keys(config.actions) }) : undefined;
+  const auditor = metrics ? metrics.counting(new LogAuditor(logger)) : new LogAuditor(logger);
   const vault = new NodeVaultGateway({
     client: {
       address: config.vault.address,
@@ -174,6 +177,7 @@ export function composeBroker(options: BrokerOptions): Broker {
     retryAfterSeconds: config.vault.retry_after_seconds,
     endpointAuth: config.endpoint_auth,
     enrollment,
+    metrics: metrics && { registry: metrics, path: config.metrics.path },
   });
 
   let server: RunningServer | null = null;

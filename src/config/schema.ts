@@ -289,6 +289,16 @@ const logSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 
+/** Prometheus metrics (src/metrics), served on the broker's own listener. */
+const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]*$/, 'must be an absolute URL path of letters, digits, "/", "_" and "-"')
+    .refine((p) => !p.startsWith('/v1/'), 'must not be under /v1/, which belongs to the broker API')
+    .default('/metrics'),
+});
+
 /**
  * The shape of the config. Rules that relate fields to each other live in
  * cross-checks.ts: zod skips refinements once a shape problem is found, and we want
@@ -299,6 +309,7 @@ export const configSchema = z.strictObject({
   vault: vaultSchema,
   key_cache_seconds: z.number().int().min(0).max(86_400).default(60),
   log: logSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
   // Names are checked in cross-checks.ts, so a bad name does not hide the problems inside.
   targets: z.record(z.string(), targetSchema),
   actions: z.record(z.string(), actionSchema),
@@ -320,6 +331,7 @@ export type CredentialInjection = TargetConfig['credential']['inject'];
 export type ActionConfig = BrokerConfig['actions'][string];
 export type ParameterConfig = ActionConfig['parameters'][string];
 export type LogConfig = BrokerConfig['log'];
+export type MetricsConfig = BrokerConfig['metrics'];
 export type { EndpointGroupConfig, EndpointAuthConfig, BootstrapConfig, BrokerRoleConfig } from './identity-schema';
 export type RateLimitConfig = NonNullable<TargetConfig['rate_limit']>;
 export type IdempotencyConfig = BrokerConfig['idempotency'];

@@ -1,0 +1,1 @@
+export { BrokerMetrics } from './broker-metrics';
