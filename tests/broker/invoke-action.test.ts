@@ -3,7 +3,15 @@
  * The last test reads every log line and response the scenarios produced and looks for
  * the secrets they used.
  */
+import axios from 'axios';
+import { closedPort } from '../support/fake-target';
 import { startHarness, TOOL_KEY_PATH, type Harness } from '../support/broker-harness';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeVault = require('node-vault') as (opts: { endpoint: string; token?: string }) => {
+  approleLogin(args: { role_id: string; secret_id: string }): Promise<unknown>;
+  read(path: string): Promise<unknown>;
+};
 
 let h: Harness;
 
@@ -279,6 +287,42 @@ describe('Vault', () => {
     expect(again.status).toBe(200);
     const ready = await h.call('/v1/ready', { creds: null });
     expect(ready.json).toMatchObject({ ready: true, checks: { vault: 'ok', broker_token: 'ok' } });
+  });
+});
+
+describe('errors from node-vault and axios', () => {
+  // The broker wraps the errors its own calls throw, but a raw library error can still
+  // reach a log line (a bug, a new code path). These are real errors from the real
+  // libraries, carrying the secrets in their request config, logged through the broker's
+  // own logger; the leak check below reads those lines too.
+  test('When a raw node-vault or axios error carrying secrets is logged, then the line keeps what failed but no secret', async () => {
+    const before = h.logs.length;
+    const wrongRole = await nodeVault({ endpoint: h.vault.address })
+      .approleLogin({ role_id: h.lookupOnly.roleId, secret_id: h.allowed.secretId })
+      .catch((e: unknown) => e);
+    const denied = await nodeVault({ endpoint: h.vault.address, token: h.vault.rootToken })
+      .read('secret/data/tools/not-there')
+      .catch((e: unknown) => e);
+    const port = await closedPort();
+    const refused = await axios
+      .post(`http://127.0.0.1:${port}/x?api_key=${h.toolKey}`, { secret_id: h.lookupOnly.secretId }, { headers: { Authorization: `Bearer ${h.toolKey}`, 'X-Vault-Token': h.vault.rootToken } })
+      .catch((e: unknown) => e);
+    h.target.behave({ status: 500 });
+    const answered = await axios.get(`${h.target.url}/x`, { headers: { Authorization: `Bearer ${h.toolKey}` }, params: { token: h.toolKey } }).catch((e: unknown) => e);
+    for (const err of [wrongRole, denied, refused, answered]) {
+      expect(err).toBeInstanceOf(Error);
+      h.broker.logger.error('library error', { err });
+    }
+    // The raw errors do hold the secrets (so the check below is not vacuous).
+    expect(JSON.stringify((refused as { config: unknown }).config)).toContain(h.toolKey);
+    const lines = h.logs.slice(before).map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines.map((l) => l.err.message)).toEqual([
+      expect.stringContaining('invalid role or secret ID'),
+      expect.stringMatching(/404/),
+      expect.stringContaining('ECONNREFUSED'),
+      'Request failed with status code 500',
+    ]);
   });
 });
 
