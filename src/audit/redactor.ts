@@ -60,7 +60,16 @@ const SHAPES: [RegExp, string][] = [
 
 export class Redactor implements SecretRegistry {
   private readonly extraKeys = new Set<string>();
+  /** Registered values, oldest first. */
   private readonly secrets = new Set<string>();
+  /**
+   * Each registered value and its URL-encoded form, by their first MIN_SECRET_LENGTH
+   * characters. Every login registers a token, so up to MAX_REGISTERED values are kept;
+   * looking each one up in every string of every log line cost milliseconds per line
+   * (the broker's throughput limit in `npm run bench`). With this index a string is
+   * scanned once, whatever the number of registered values.
+   */
+  private readonly byPrefix = new Map<string, Map<string, number>>();
   private pairPattern: RegExp = this.buildPairPattern();
 
   /** A key name (e.g. a configured credential header or query parameter) whose values are secret. */
@@ -71,12 +80,56 @@ export class Redactor implements SecretRegistry {
 
   registerSecret(value: string | undefined | null): void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
-    this.secrets.delete(value);
-    this.secrets.add(value);
+    if (this.secrets.delete(value)) this.secrets.add(value);
+    else {
+      this.secrets.add(value);
+      for (const form of forms(value)) this.index(form, true);
+    }
     if (this.secrets.size > MAX_REGISTERED) {
       const oldest = this.secrets.values().next().value;
-      if (oldest !== undefined) this.secrets.delete(oldest);
+      if (oldest !== undefined) {
+        this.secrets.delete(oldest);
+        for (const form of forms(oldest)) this.index(form, false);
+      }
     }
+  }
+
+  /** Counts each form, since one secret's raw form may be another's encoded form. */
+  private index(form: string, add: boolean): void {
+    const prefix = form.slice(0, MIN_SECRET_LENGTH);
+    let known = this.byPrefix.get(prefix);
+    if (!known) {
+      if (!add) return;
+      known = new Map();
+      this.byPrefix.set(prefix, known);
+    }
+    const count = (known.get(form) ?? 0) + (add ? 1 : -1);
+    if (count > 0) known.set(form, count);
+    else known.delete(form);
+    if (known.size === 0) this.byPrefix.delete(prefix);
+  }
+
+  /** Replaces every registered value (leftmost, longest first) with REDACTED. */
+  private replaceRegistered(text: string): string {
+    if (this.byPrefix.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+    let out = '';
+    let copied = 0;
+    let i = 0;
+    while (i + MIN_SECRET_LENGTH <= text.length) {
+      const candidates = this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH));
+      let match = 0;
+      if (candidates) {
+        for (const c of candidates.keys()) if (c.length > match && text.startsWith(c, i)) match = c.length;
+      }
+      if (match > 0) {
+        out += text.slice(copied, i) + REDACTED;
+        i += match;
+        copied = i;
+      } else {
+        i += 1;
+      }
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   }
 
   isSensitiveKey(key: string): boolean {
@@ -85,13 +138,7 @@ export class Redactor implements SecretRegistry {
   }
 
   redactString(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-      // The same secret as it appears URL-encoded (query strings, form bodies).
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join(REDACTED);
-    }
+    let out = this.replaceRegistered(text);
     for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
     return out.replace(this.pairPattern, `$1${REDACTED}`);
   }
@@ -157,6 +204,12 @@ export class Redactor implements SecretRegistry {
       .join('|');
     return new RegExp(`((?:["']?)(?:[A-Za-z0-9_-]*[-_])?(?:${alternatives})["']?\\s*[:=]\\s*["']?)(?!\\[REDACTED\\])[^"'&\\s,;}]+`, 'gi');
   }
+}
+
+/** A secret as it appears verbatim, and URL-encoded (query strings, form bodies). */
+function forms(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  return encoded === secret ? [secret] : [secret, encoded];
 }
 
 /**
