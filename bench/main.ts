@@ -1,0 +1,340 @@
+/**
+ * `npm run bench`: what the broker costs next to the alternatives, measured the same way
+ * every time, on loopback, in a few minutes. See README "Benchmarks".
+ *
+ *   1. steady state, the same request: (a) straight to the demo target with its key,
+ *      (b) through nginx adding the key as a static header, (c) through the broker with
+ *      the key cached, (d) through the broker with nothing cached
+ *   2. Vault round trips per invocation, cold and warm, counted by devvault
+ *   3. fan-out: N endpoints against a target limited to R calls/s
+ *   4. the broker's RSS at rest and with 1,000 concurrent connections
+ *
+ * Flags: --duration S (per steady-state run, default 10), --connections C (default 10),
+ * --quick (short runs, for trying the benchmark itself), --keep (keep the temp folder),
+ * --profile (write V8 CPU profiles of the brokers into the temp folder; implies --keep).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { SANDBOX_TOOL_KEY_REF } from '../src/dev/sandbox-vault';
+import type { CallStatsSnapshot } from '../src/dev/call-stats';
+import { runWave } from '../src/simulate/wave';
+import { runLoad, type LoadResult } from './load';
+import {
+  findNginx,
+  memoryKiB,
+  REPO_ROOT,
+  ServiceProcess,
+  startBroker,
+  startNginx,
+  type BrokerProcess,
+  type NginxProcess,
+} from './processes';
+import type { ServiceMessage, VaultReady } from './services';
+import { formatReport, type BenchReport, type FanoutResult, type RoundTrips } from './report';
+
+interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  memoryConnections: number;
+  memorySeconds: number;
+  roundTripCalls: number;
+  fanout: { endpoints: number; perSecond: number }[];
+  keep: boolean;
+  /** Extra node flags for the broker processes (--profile: CPU profiles). */
+  brokerNodeArgs: (dir: string) => string[];
+}
+
+function parseFlags(argv: string[]): Settings {
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const number = (name: string, def: number) => {
+    const v = value(name);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: "${v}" is not a positive number`);
+    return n;
+  };
+  return {
+    durationSeconds: number('--duration', quick ? 3 : 10),
+    warmupSeconds: quick ? 1 : 3,
+    connections: number('--connections', 10),
+    memoryConnections: 1000,
+    memorySeconds: quick ? 3 : 8,
+    roundTripCalls: quick ? 10 : 50,
+    fanout: quick
+      ? [{ endpoints: 40, perSecond: 20 }]
+      : [
+          { endpoints: 100, perSecond: 10 },
+          { endpoints: 500, perSecond: 50 },
+        ],
+    keep: argv.includes('--keep') || argv.includes('--profile'),
+    brokerNodeArgs: (dir) => (argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+  };
+}
+
+const BROKER_SECRET_ENV = 'BENCH_BROKER_SECRET_ID';
+const MESSAGE = JSON.stringify({ message: 'hello from the benchmark' });
+
+function brokerConfig(vault: VaultReady, keyCacheSeconds: number, steadyUrl: string, fanout: { url: string; perSecond: number }[]) {
+  const target = (url: string) => ({
+    base_url: url,
+    credential: { ref: SANDBOX_TOOL_KEY_REF, inject: { type: 'bearer' } },
+    timeout_ms: 5000,
+  });
+  const echo = (targetName: string) => ({
+    target: targetName,
+    method: 'POST',
+    path: '/echo',
+    parameters: { message: { type: 'string', min_length: 1, max_length: 200 } },
+    body: { message: '{message}' },
+    result: ['message', 'length'],
+  });
+  const targets: Record<string, unknown> = { demo: target(steadyUrl) };
+  const actions: Record<string, unknown> = { echo: echo('demo') };
+  fanout.forEach((f, i) => {
+    targets[`limited_${i + 1}`] = { ...target(f.url), rate_limit: { per_second: f.perSecond } };
+    actions[`fanout_${i + 1}`] = echo(`limited_${i + 1}`);
+  });
+  return {
+    vault: {
+      address: vault.address,
+      broker_auth: { method: 'approle', role_id: { value: vault.brokerRoleId }, secret_id: { env: BROKER_SECRET_ENV } },
+    },
+    key_cache_seconds: keyCacheSeconds,
+    targets,
+    actions,
+  };
+}
+
+async function vaultStats(vault: ServiceProcess): Promise<{ requests: number; byPath: Record<string, number> }> {
+  const m = await vault.ask({ cmd: 'stats' });
+  if (m.kind !== 'stats') throw new Error(`unexpected answer ${m.kind}`);
+  return m;
+}
+
+async function invoke(brokerUrl: string, action: string, authorization: string): Promise<void> {
+  const r = await fetch(`${brokerUrl}/v1/actions/${action}`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: MESSAGE,
+  });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`invoke ${action}: ${r.status} ${text.slice(0, 200)}`);
+}
+
+/** Vault requests made by `calls` sequential invocations, per invocation and per path. */
+async function countRoundTrips(vault: ServiceProcess, brokerUrl: string, authorization: string, calls: number): Promise<RoundTrips> {
+  const before = await vaultStats(vault);
+  for (let i = 0; i < calls; i++) await invoke(brokerUrl, 'echo', authorization);
+  const after = await vaultStats(vault);
+  const byPath: Record<string, number> = {};
+  for (const [path, n] of Object.entries(after.byPath)) {
+    const d = n - (before.byPath[path] ?? 0);
+    if (d > 0) byPath[path] = Math.round((d / calls) * 100) / 100;
+  }
+  return { invocations: calls, per_invocation: Math.round(((after.requests - before.requests) / calls) * 100) / 100, by_path: byPath };
+}
+
+async function load(settings: Settings, url: string, headers: Record<string, string>): Promise<LoadResult> {
+  const common = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body: MESSAGE, connections: settings.connections };
+  await runLoad({ ...common, durationSeconds: settings.warmupSeconds });
+  return runLoad({ ...common, durationSeconds: settings.durationSeconds });
+}
+
+async function targetStats(url: string): Promise<CallStatsSnapshot> {
+  const r = await fetch(`${url}/__stats`);
+  return (await r.json()) as CallStatsSnapshot;
+}
+
+function machine() {
+  const cpuinfo = (() => {
+    try {
+      return readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  return {
+    cpus: cpus().length,
+    cpu_model: model,
+    memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = parseFlags(process.argv.slice(2));
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'credential-broker-bench-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  try {
+    log(`working folder ${dir}`);
+    const { service: vault, first } = await ServiceProcess.start('vault', join(dir, 'vault.log'));
+    cleanups.push(() => vault.stop());
+    if (first?.kind !== 'vault-ready') throw new Error('devvault did not start');
+    const creds = first;
+    const { service: targetService } = await ServiceProcess.start('target', join(dir, 'target.log'));
+    cleanups.push(() => targetService.stop());
+    const answer: ServiceMessage = await targetService.ask({ cmd: 'targets', apiKey: creds.toolKey, count: 1 + settings.fanout.length });
+    if (answer.kind !== 'targets') throw new Error('demo targets did not start');
+    const [steadyUrl, ...fanoutUrls] = answer.urls as [string, ...string[]];
+    const fanoutTargets = settings.fanout.map((f, i) => ({ ...f, url: fanoutUrls[i]! }));
+    const brokerAuth = `Basic ${Buffer.from(`${creds.endpoint.roleId}:${creds.endpoint.secretId}`).toString('base64')}`;
+    const brokerEnv = { [BROKER_SECRET_ENV]: creds.brokerSecretId };
+
+    // 1. Steady state.
+    log(`(a) direct to the demo target, ${settings.connections} connections, ${settings.durationSeconds} s`);
+    const direct = await load(settings, `${steadyUrl}/echo`, { authorization: `Bearer ${creds.toolKey}` });
+
+    let nginx: LoadResult | null = null;
+    let nginxNote: string;
+    const nginxBinary = findNginx();
+    if (!nginxBinary) {
+      nginxNote = 'skipped: nginx is not installed (Debian: apt-get install -y nginx-light)';
+      log(`(b) ${nginxNote}`);
+    } else {
+      const proxy: NginxProcess = await startNginx(nginxBinary, dir, steadyUrl, creds.toolKey);
+      nginxNote = `nginx ${proxy.version}, 1 worker, keep-alive upstream`;
+      log(`(b) through ${nginxNote}`);
+      try {
+        nginx = await load(settings, `${proxy.url}/echo`, {});
+      } finally {
+        await proxy.stop();
+      }
+    }
+
+    log('(c) broker, key cached');
+    const cached: BrokerProcess = await startBroker(dir, 'broker-cached', brokerConfig(creds, 3600, steadyUrl, fanoutTargets), brokerEnv, settings.brokerNodeArgs(dir));
+    cleanups.push(() => cached.stop());
+    await invoke(cached.url, 'echo', brokerAuth);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssAtRest = memoryKiB(cached.child.pid!);
+    const brokerCached = await load(settings, `${cached.url}/v1/actions/echo`, { authorization: brokerAuth });
+
+    // 2. Round trips, warm (the key is cached since the calls above).
+    log('Vault round trips, warm');
+    const warm = await countRoundTrips(vault, cached.url, brokerAuth, settings.roundTripCalls);
+
+    log('(d) broker, nothing cached (key_cache_seconds: 0)');
+    const uncached: BrokerProcess = await startBroker(dir, 'broker-uncached', brokerConfig(creds, 0, steadyUrl, []), brokerEnv, settings.brokerNodeArgs(dir));
+    cleanups.push(() => uncached.stop());
+    let brokerUncached: LoadResult;
+    let cold: RoundTrips;
+    try {
+      brokerUncached = await load(settings, `${uncached.url}/v1/actions/echo`, { authorization: brokerAuth });
+      log('Vault round trips, cold');
+      cold = await countRoundTrips(vault, uncached.url, brokerAuth, settings.roundTripCalls);
+    } finally {
+      await uncached.stop();
+    }
+
+    // 3. Fan-out.
+    const fanout: FanoutResult[] = [];
+    for (const [i, f] of fanoutTargets.entries()) {
+      log(`fan-out: ${f.endpoints} endpoints, target limited to ${f.perSecond}/s`);
+      const wave = await runWave({
+        brokers: [cached.url],
+        action: `fanout_${i + 1}`,
+        endpoints: f.endpoints,
+        params: { message: 'endpoint {endpoint}' },
+        roleId: creds.endpoint.roleId,
+        secretId: creds.endpoint.secretId,
+        concurrency: 100,
+        deadlineSeconds: 120,
+      });
+      const stats = await targetStats(f.url);
+      const perKey = Object.values(stats.by_key);
+      const limitS = f.endpoints / f.perSecond;
+      fanout.push({
+        endpoints: f.endpoints,
+        per_second: f.perSecond,
+        limit_s: limitS,
+        drain_s: Math.round(wave.drain_ms / 10) / 100,
+        drain_vs_limit: Math.round((wave.drain_ms / 1000 / limitS) * 100) / 100,
+        succeeded: wave.succeeded,
+        outcomes: wave.outcomes,
+        attempts: wave.requests,
+        attempt_statuses: wave.attempt_statuses,
+        target_calls: stats.total,
+        calls_per_key_max: perKey.length ? Math.max(...perKey) : 0,
+        duplicate_keys: stats.duplicate_keys.length,
+        max_in_any_second: stats.max_in_any_second,
+        max_per_calendar_second: stats.max_per_calendar_second,
+      });
+    }
+
+    // 4. Memory with 1,000 concurrent connections (each with a request in flight).
+    log(`memory: ${settings.memoryConnections} connections for ${settings.memorySeconds} s`);
+    const pid = cached.child.pid!;
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, memoryKiB(pid).rss);
+    }, 100);
+    let heavy: LoadResult;
+    try {
+      heavy = await runLoad({
+        url: `${cached.url}/v1/actions/echo`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: brokerAuth },
+        body: MESSAGE,
+        connections: settings.memoryConnections,
+        durationSeconds: settings.memorySeconds,
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    const afterLoad = memoryKiB(pid);
+
+    const report: BenchReport = {
+      date: new Date(started).toISOString(),
+      total_s: 0,
+      machine: machine(),
+      settings: {
+        connections: settings.connections,
+        duration_s: settings.durationSeconds,
+        warmup_s: settings.warmupSeconds,
+        request: `POST /echo ${MESSAGE}`,
+      },
+      steady: {
+        direct,
+        nginx,
+        nginx_note: nginxNote,
+        broker_cached: brokerCached,
+        broker_uncached: brokerUncached,
+      },
+      round_trips: { cold, warm },
+      fanout,
+      memory: {
+        rss_at_rest_mib: Math.round((rssAtRest.rss / 1024) * 10) / 10,
+        rss_peak_1000_mib: Math.round((Math.max(peak, afterLoad.rss) / 1024) * 10) / 10,
+        hwm_mib: Math.round((afterLoad.hwm / 1024) * 10) / 10,
+        rss_after_mib: Math.round((afterLoad.rss / 1024) * 10) / 10,
+        connections: settings.memoryConnections,
+        load: heavy,
+      },
+    };
+    report.total_s = Math.round((Date.now() - started) / 100) / 10;
+    process.stdout.write(formatReport(report));
+    const resultsDir = join(REPO_ROOT, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${report.date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\nwritten ${file}\n`);
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    if (!settings.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
