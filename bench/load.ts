@@ -25,6 +25,8 @@ export interface LoadResult {
   non_2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU ms each process used per 2xx response during the run (bench/processes.ts withCpu). */
+  cpu_ms_per_request?: Record<string, number>;
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {

@@ -9,7 +9,8 @@
  *   3. fan-out: N endpoints against a target limited to R calls/s
  *   4. the broker's RSS at rest and with 1,000 concurrent connections
  *
- * Flags: --duration S (per steady-state run, default 10), --connections C (default 10),
+ * Flags: --duration S (per steady-state run, default 10), --connections C (the main
+ * concurrency, default 10; every steady-state run is repeated at 1 connection for latency),
  * --quick (short runs, for trying the benchmark itself), --keep (keep the temp folder),
  * --profile (write V8 CPU profiles of the brokers into the temp folder; implies --keep).
  */
@@ -24,6 +25,7 @@ import {
   findNginx,
   memoryKiB,
   REPO_ROOT,
+  withCpu,
   ServiceProcess,
   startBroker,
   startNginx,
@@ -31,12 +33,13 @@ import {
   type NginxProcess,
 } from './processes';
 import type { ServiceMessage, VaultReady } from './services';
-import { formatReport, type BenchReport, type FanoutResult, type RoundTrips } from './report';
+import { formatReport, type BenchReport, type FanoutResult, type RoundTrips, type SteadyResult } from './report';
 
 interface Settings {
   durationSeconds: number;
   warmupSeconds: number;
-  connections: number;
+  /** Steady state runs at each of these concurrencies; the first one is the main one. */
+  connections: number[];
   memoryConnections: number;
   memorySeconds: number;
   roundTripCalls: number;
@@ -62,7 +65,7 @@ function parseFlags(argv: string[]): Settings {
   return {
     durationSeconds: number('--duration', quick ? 3 : 10),
     warmupSeconds: quick ? 1 : 3,
-    connections: number('--connections', 10),
+    connections: [number('--connections', 10), 1],
     memoryConnections: 1000,
     memorySeconds: quick ? 3 : 8,
     roundTripCalls: quick ? 10 : 50,
@@ -129,6 +132,7 @@ async function invoke(brokerUrl: string, action: string, authorization: string):
 
 /** Vault requests made by `calls` sequential invocations, per invocation and per path. */
 async function countRoundTrips(vault: ServiceProcess, brokerUrl: string, authorization: string, calls: number): Promise<RoundTrips> {
+  await vaultQuiet(vault);
   const before = await vaultStats(vault);
   for (let i = 0; i < calls; i++) await invoke(brokerUrl, 'echo', authorization);
   const after = await vaultStats(vault);
@@ -140,10 +144,27 @@ async function countRoundTrips(vault: ServiceProcess, brokerUrl: string, authori
   return { invocations: calls, per_invocation: Math.round(((after.requests - before.requests) / calls) * 100) / 100, by_path: byPath };
 }
 
-async function load(settings: Settings, url: string, headers: Record<string, string>): Promise<LoadResult> {
-  const common = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body: MESSAGE, connections: settings.connections };
+async function load(
+  settings: Settings,
+  connections: number,
+  url: string,
+  headers: Record<string, string>,
+  pids: Record<string, number | undefined>,
+): Promise<LoadResult> {
+  const common = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body: MESSAGE, connections };
   await runLoad({ ...common, durationSeconds: settings.warmupSeconds });
-  return runLoad({ ...common, durationSeconds: settings.durationSeconds });
+  return withCpu({ load_generator: process.pid, ...pids }, () => runLoad({ ...common, durationSeconds: settings.durationSeconds }));
+}
+
+/** Waits until devvault's request count stops moving (requests of a load run still finishing). */
+async function vaultQuiet(vault: ServiceProcess): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 50; i++) {
+    const now = (await vaultStats(vault)).requests;
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function targetStats(url: string): Promise<CallStatsSnapshot> {
@@ -190,51 +211,65 @@ async function main(): Promise<void> {
     const brokerAuth = `Basic ${Buffer.from(`${creds.endpoint.roleId}:${creds.endpoint.secretId}`).toString('base64')}`;
     const brokerEnv = { [BROKER_SECRET_ENV]: creds.brokerSecretId };
 
-    // 1. Steady state.
-    log(`(a) direct to the demo target, ${settings.connections} connections, ${settings.durationSeconds} s`);
-    const direct = await load(settings, `${steadyUrl}/echo`, { authorization: `Bearer ${creds.toolKey}` });
+    const targetPid = targetService.child.pid;
+    const vaultPid = vault.child.pid;
 
-    let nginx: LoadResult | null = null;
+    // Everything for section 1 is started first and stays up; an idle process costs nothing.
+    let proxy: NginxProcess | null = null;
     let nginxNote: string;
     const nginxBinary = findNginx();
     if (!nginxBinary) {
       nginxNote = 'skipped: nginx is not installed (Debian: apt-get install -y nginx-light)';
       log(`(b) ${nginxNote}`);
     } else {
-      const proxy: NginxProcess = await startNginx(nginxBinary, dir, steadyUrl, creds.toolKey);
+      proxy = await startNginx(nginxBinary, dir, steadyUrl, creds.toolKey);
+      const started = proxy;
+      cleanups.push(() => started.stop());
       nginxNote = `nginx ${proxy.version}, 1 worker, keep-alive upstream`;
-      log(`(b) through ${nginxNote}`);
-      try {
-        nginx = await load(settings, `${proxy.url}/echo`, {});
-      } finally {
-        await proxy.stop();
-      }
     }
-
-    log('(c) broker, key cached');
-    const cached: BrokerProcess = await startBroker(dir, 'broker-cached', brokerConfig(creds, 3600, steadyUrl, fanoutTargets), brokerEnv, settings.brokerNodeArgs(dir));
+    const cached: BrokerProcess = await startBroker(
+      dir,
+      'broker-cached',
+      brokerConfig(creds, 3600, steadyUrl, fanoutTargets),
+      brokerEnv,
+      settings.brokerNodeArgs(dir),
+    );
     cleanups.push(() => cached.stop());
-    await invoke(cached.url, 'echo', brokerAuth);
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssAtRest = memoryKiB(cached.child.pid!);
-    const brokerCached = await load(settings, `${cached.url}/v1/actions/echo`, { authorization: brokerAuth });
-
-    // 2. Round trips, warm (the key is cached since the calls above).
-    log('Vault round trips, warm');
-    const warm = await countRoundTrips(vault, cached.url, brokerAuth, settings.roundTripCalls);
-
-    log('(d) broker, nothing cached (key_cache_seconds: 0)');
     const uncached: BrokerProcess = await startBroker(dir, 'broker-uncached', brokerConfig(creds, 0, steadyUrl, []), brokerEnv, settings.brokerNodeArgs(dir));
     cleanups.push(() => uncached.stop());
-    let brokerUncached: LoadResult;
-    let cold: RoundTrips;
-    try {
-      brokerUncached = await load(settings, `${uncached.url}/v1/actions/echo`, { authorization: brokerAuth });
-      log('Vault round trips, cold');
-      cold = await countRoundTrips(vault, uncached.url, brokerAuth, settings.roundTripCalls);
-    } finally {
-      await uncached.stop();
+
+    // 4 (first half). The broker at rest: started, one request served, idle for a second.
+    await invoke(cached.url, 'echo', brokerAuth);
+    await invoke(uncached.url, 'echo', brokerAuth);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssAtRest = memoryKiB(cached.child.pid!);
+
+    // 1. Steady state, at each concurrency.
+    const brokerPids = (broker: BrokerProcess) => ({ broker: broker.child.pid, vault: vaultPid, target: targetPid });
+    const steady: SteadyResult[] = [];
+    for (const connections of settings.connections) {
+      const run = (label: string, url: string, headers: Record<string, string>, pids: Record<string, number | undefined>) => {
+        log(`${label}, ${connections} connection(s), ${settings.durationSeconds} s`);
+        return load(settings, connections, url, headers, pids);
+      };
+      const direct = await run('(a) direct to the demo target', `${steadyUrl}/echo`, { authorization: `Bearer ${creds.toolKey}` }, { target: targetPid });
+      const nginx = proxy ? await run(`(b) through ${nginxNote}`, `${proxy.url}/echo`, {}, { nginx: proxy.pid, target: targetPid }) : null;
+      const brokerCached = await run('(c) broker, key cached', `${cached.url}/v1/actions/echo`, { authorization: brokerAuth }, brokerPids(cached));
+      const brokerUncached = await run(
+        '(d) broker, nothing cached (key_cache_seconds: 0)',
+        `${uncached.url}/v1/actions/echo`,
+        { authorization: brokerAuth },
+        brokerPids(uncached),
+      );
+      steady.push({ connections, direct, nginx, broker_cached: brokerCached, broker_uncached: brokerUncached });
     }
+    await proxy?.stop();
+
+    // 2. Round trips: warm on the caching broker, cold on the one that caches nothing.
+    log('Vault round trips, warm and cold');
+    const warm = await countRoundTrips(vault, cached.url, brokerAuth, settings.roundTripCalls);
+    const cold = await countRoundTrips(vault, uncached.url, brokerAuth, settings.roundTripCalls);
+    await uncached.stop();
 
     // 3. Fan-out.
     const fanout: FanoutResult[] = [];
@@ -298,18 +333,12 @@ async function main(): Promise<void> {
       total_s: 0,
       machine: machine(),
       settings: {
-        connections: settings.connections,
         duration_s: settings.durationSeconds,
         warmup_s: settings.warmupSeconds,
         request: `POST /echo ${MESSAGE}`,
+        nginx: nginxNote,
       },
-      steady: {
-        direct,
-        nginx,
-        nginx_note: nginxNote,
-        broker_cached: brokerCached,
-        broker_uncached: brokerUncached,
-      },
+      steady,
       round_trips: { cold, warm },
       fanout,
       memory: {

@@ -102,6 +102,34 @@ export function memoryKiB(pid: number): { rss: number; hwm: number } {
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line (11 and 12 here), in clock ticks.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** sysconf(_SC_CLK_TCK); 100 on every Linux this runs on. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU used by each named process while `fn` runs, in ms per 2xx response. */
+export async function withCpu<T extends { requests_2xx: number }>(
+  pids: Record<string, number | undefined>,
+  fn: () => Promise<T>,
+): Promise<T & { cpu_ms_per_request: Record<string, number> }> {
+  const ids = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined);
+  const before = ids.map(([, pid]) => cpuSeconds(pid));
+  const result = await fn();
+  const cpu: Record<string, number> = {};
+  ids.forEach(([name, pid], i) => {
+    const used = cpuSeconds(pid) - before[i]!;
+    cpu[name] = result.requests_2xx > 0 ? Math.round(((used * 1000) / result.requests_2xx) * 1000) / 1000 : 0;
+  });
+  return { ...result, cpu_ms_per_request: cpu };
+}
+
 export interface BrokerProcess {
   url: string;
   child: ChildProcess;
@@ -126,10 +154,16 @@ export async function startBroker(
   const log = openSync(join(dir, `${name}.log`), 'a');
   const main = join(REPO_ROOT, 'dist', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first`);
+  // The broker writes its log to a pipe, as under systemd or a container runtime; `cat`
+  // copies it to the log file. (Written straight to a file, every log line would be a
+  // synchronous write on the broker's event loop, which no deployment has.)
+  const sink = spawn('cat', [], { stdio: ['pipe', log, log] });
   const child = spawn(process.execPath, [...nodeArgs, main, 'serve', '--config', file], {
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', sink.stdin, log],
     env: { PATH: process.env.PATH ?? '', ...env },
   });
+  // The broker holds the pipe now; cat ends when the broker does.
+  sink.stdin?.destroy();
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/v1/ready`, 20_000, child);
@@ -151,6 +185,7 @@ export function findNginx(): string | null {
 
 export interface NginxProcess {
   url: string;
+  pid: number;
   version: string;
   stop(): Promise<void>;
 }
@@ -217,5 +252,7 @@ http {
     }
   }
   // SIGQUIT is nginx's graceful stop.
-  return { url, version, stop: () => stopChild(child, 'SIGQUIT') };
+  // The worker does the proxying; its pid is the master's only child.
+  const workers = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n');
+  return { url, version, pid: Number(workers[0]) || child.pid!, stop: () => stopChild(child, 'SIGQUIT') };
 }

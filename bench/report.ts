@@ -29,18 +29,21 @@ export interface FanoutResult {
   max_per_calendar_second: number;
 }
 
+export interface SteadyResult {
+  connections: number;
+  direct: LoadResult;
+  nginx: LoadResult | null;
+  broker_cached: LoadResult;
+  broker_uncached: LoadResult;
+}
+
 export interface BenchReport {
   date: string;
   total_s: number;
   machine: { cpus: number; cpu_model: string; memory_gib: number; kernel: string; node: string };
-  settings: { connections: number; duration_s: number; warmup_s: number; request: string };
-  steady: {
-    direct: LoadResult;
-    nginx: LoadResult | null;
-    nginx_note: string;
-    broker_cached: LoadResult;
-    broker_uncached: LoadResult;
-  };
+  settings: { duration_s: number; warmup_s: number; request: string; nginx: string };
+  /** One entry per concurrency; the first is the main one. */
+  steady: SteadyResult[];
   round_trips: { cold: RoundTrips; warm: RoundTrips };
   fanout: FanoutResult[];
   memory: {
@@ -62,17 +65,8 @@ function verdict(ok: boolean): string {
   return ok ? 'met' : 'MISSED';
 }
 
-export function formatReport(r: BenchReport): string {
+function steadyTable(s: SteadyResult, nginxNote: string): string[] {
   const out: string[] = [];
-  const m = r.machine;
-  out.push('');
-  out.push(`credential-broker benchmark, ${r.date} (${r.total_s} s)`);
-  out.push(`machine: ${m.cpus} CPUs, ${m.cpu_model}, ${m.memory_gib} GiB, Linux ${m.kernel}, Node.js ${m.node}`);
-  out.push('');
-  out.push(
-    `1. Steady state: ${r.settings.request}, ${r.settings.connections} connections, ${r.settings.duration_s} s per run after ${r.settings.warmup_s} s warm-up`,
-  );
-  const s = r.steady;
   const a = s.direct;
   const b = s.nginx;
   const rows: [string, LoadResult | null][] = [
@@ -82,11 +76,11 @@ export function formatReport(r: BenchReport): string {
     ['(d) broker, nothing cached', s.broker_uncached],
   ];
   out.push(
-    `   ${pad('', 34)}${lpad('req/s', 8)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('÷ (a)', 8)}${lpad('÷ (b)', 8)}${lpad('p50 +(a)', 10)}${lpad('errors', 8)}`,
+    `   ${pad(`${s.connections} connection(s)`, 34)}${lpad('req/s', 8)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('÷ (a)', 8)}${lpad('÷ (b)', 8)}${lpad('p50 +(a)', 10)}${lpad('errors', 8)}`,
   );
   for (const [label, x] of rows) {
     if (!x) {
-      out.push(`   ${pad(label, 34)}${s.nginx_note}`);
+      out.push(`   ${pad(label, 34)}${nginxNote}`);
       continue;
     }
     const bad = x.non_2xx + x.errors + x.timeouts;
@@ -95,8 +89,24 @@ export function formatReport(r: BenchReport): string {
         `${lpad(fmt(x.rps / a.rps), 8)}${lpad(b ? fmt(x.rps / b.rps) : '-', 8)}${lpad(`+${fmt(x.latency_ms.p50 - a.latency_ms.p50)}`, 10)}${lpad(int(bad), 8)}`,
     );
   }
-  if (b) out.push(`   (b): ${s.nginx_note}`);
+  out.push('   CPU ms per request, by process:');
+  for (const [label, x] of rows) {
+    if (!x?.cpu_ms_per_request) continue;
+    const parts = Object.entries(x.cpu_ms_per_request).map(([name, ms]) => `${name} ${fmt(ms, 3)}`);
+    out.push(`     ${pad(label.slice(0, 3), 4)}${parts.join(', ')}`);
+  }
+  return out;
+}
+
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine;
   out.push('');
+  out.push(`credential-broker benchmark, ${r.date} (${r.total_s} s)`);
+  out.push(`machine: ${m.cpus} CPUs, ${m.cpu_model}, ${m.memory_gib} GiB, Linux ${m.kernel}, Node.js ${m.node}`);
+  out.push('');
+  out.push(`1. Steady state: ${r.settings.request}, ${r.settings.duration_s} s per run after ${r.settings.warmup_s} s warm-up`);
+  for (const s of r.steady) out.push(...steadyTable(s, r.settings.nginx), '');
   out.push('2. Vault round trips per invocation (counted by devvault)');
   for (const [label, t] of [
     ['cold (key_cache_seconds: 0)', r.round_trips.cold],
@@ -127,15 +137,18 @@ export function formatReport(r: BenchReport): string {
   );
   out.push('');
   out.push('Targets (issue 7; measured, not asserted)');
-  const c = s.broker_cached;
+  const main = r.steady[0]!;
+  const [b, c] = [main.nginx, main.broker_cached];
   if (b) {
     const ratio = c.rps / b.rps;
     out.push(`   cached broker throughput >= 50% of nginx: ${fmt(ratio * 100, 0)}% ${verdict(ratio >= 0.5)}`);
   } else {
     out.push('   cached broker throughput >= 50% of nginx: not measured (nginx missing)');
   }
-  const added = c.latency_ms.p50 - a.latency_ms.p50;
-  out.push(`   cached broker added p50 <= 2 ms over (a): +${fmt(added)} ms ${verdict(added <= 2)}`);
+  for (const x of r.steady) {
+    const added = x.broker_cached.latency_ms.p50 - x.direct.latency_ms.p50;
+    out.push(`   cached broker added p50 <= 2 ms over (a), ${x.connections} connection(s): +${fmt(added)} ms ${verdict(added <= 2)}`);
+  }
   out.push(`   Vault round trips cold <= 4: ${fmt(r.round_trips.cold.per_invocation)} ${verdict(r.round_trips.cold.per_invocation <= 4)}`);
   out.push(`   Vault round trips warm <= 2: ${fmt(r.round_trips.warm.per_invocation)} ${verdict(r.round_trips.warm.per_invocation <= 2)}`);
   for (const f of r.fanout) {
