@@ -2,15 +2,17 @@
 # credential-broker: set up and enroll a BigFix endpoint (Linux, macOS).
 #
 #   broker-enroll.sh configure --conf-file FILE [--ca-file FILE] [--state-dir DIR]
-#   broker-enroll.sh enroll --token-file FILE|- [--deadline SECONDS] [--state-dir DIR] [--log FILE]
+#   broker-enroll.sh enroll --token-file FILE|- | --token-from-store
+#                           [--deadline SECONDS] [--state-dir DIR] [--log FILE]
 #   broker-enroll.sh status [--state-dir DIR]
 #
 # configure  installs broker.conf (broker_url=, role_id=) and the broker's CA certificate into
 #            the state directory (root-only, 0700; files 0600). Nothing in it is secret.
 # enroll     exchanges a single-use, response-wrapped token at POST /v1/enroll for a secret_id
 #            and stores it in the state directory (0600). The token is read from a file (which
-#            is deleted once read) or stdin, never from the command line: every local user can
-#            read command lines with ps. Exit 12 means the broker refused the token (used,
+#            is deleted once read), stdin, or the file wrapping_token in the state directory
+#            (--token-from-store: where the BigFix enroll task moves it), never from the command
+#            line: every local user can read command lines with ps. Exit 12 means the broker refused the token (used,
 #            expired, or for another role): treat it as possibly intercepted.
 # status     says whether this computer is configured and enrolled; never prints a secret.
 #
@@ -28,6 +30,7 @@ command=${1:-}
 conf_in=''
 ca_in=''
 token_file=''
+token_from_store=0
 deadline=60
 state_dir="${BROKER_STATE_DIR:-}"
 log_file=''
@@ -66,6 +69,7 @@ while [ $# -gt 0 ]; do
     --conf-file) need_value "$@"; conf_in=$2; shift 2 ;;
     --ca-file) need_value "$@"; ca_in=$2; shift 2 ;;
     --token-file) need_value "$@"; token_file=$2; shift 2 ;;
+    --token-from-store) token_from_store=1; shift ;;
     --deadline) need_value "$@"; deadline=$2; shift 2 ;;
     --state-dir) need_value "$@"; state_dir=$2; shift 2 ;;
     --log) need_value "$@"; log_file=$2; shift 2 ;;
@@ -190,7 +194,11 @@ if [ "$command" = status ]; then
 fi
 
 # ------------------------------------------------------------------------------------- enroll
-[ -n "$token_file" ] || usage_fail 'enroll needs --token-file FILE (or - for stdin)'
+if [ $token_from_store -eq 1 ]; then
+  [ -z "$token_file" ] || usage_fail 'give --token-file or --token-from-store, not both'
+  token_file="$state_dir/wrapping_token"
+fi
+[ -n "$token_file" ] || usage_fail 'enroll needs --token-file FILE (or - for stdin) or --token-from-store'
 command -v curl >/dev/null 2>&1 || fail 1 curl_missing 0 - '"curl is not installed"'
 load_store
 

@@ -166,8 +166,9 @@ json_string() {
 body="$tmp_dir/body.json"
 if [ -n "$params_kv" ]; then
   # One "name=value" per line (value is a string), or "name:int=", "name:num=", "name:bool=",
-  # "name:json=" for typed values. The BigFix task writes this file with createfile, which is
-  # simpler and safer than building JSON in relevance.
+  # "name:json=" for typed values; a name ending in "?" ("count?:int=") is left out when its
+  # value is empty (an optional parameter nobody filled in). The BigFix task writes this file
+  # with createfile, which is simpler and safer than building JSON in relevance.
   [ -r "$params_kv" ] || fail 10 invalid_parameters 0 - '"--params-kv file is not readable"'
   printf '{' >"$body"
   sep=''
@@ -180,6 +181,9 @@ if [ -n "$params_kv" ]; then
     value=${line#*=}
     type=string
     case $name in *:*) type=${name#*:}; name=${name%%:*} ;; esac
+    optional=0
+    case $name in *\?) optional=1; name=${name%?} ;; esac
+    if [ $optional -eq 1 ] && [ -z "$value" ]; then continue; fi
     case $name in ''|*[!A-Za-z0-9_.-]*) fail 10 invalid_parameters 0 - '"--params-kv: bad parameter name"' ;; esac
     case $type in
       string) value=$(printf '%s' "$value" | json_string) || fail 10 invalid_parameters 0 - "\"parameter $name holds a control character\"" ;;
