@@ -3,6 +3,7 @@ import { register as registerCheckConfig } from './check-config';
 import { register as registerDev } from './dev';
 import { register as registerDevvault } from './devvault';
 import { register as registerExplain } from './explain';
+import { register as registerFixlet } from './fixlet';
 import { register as registerSecretId } from './secret-id';
 import { register as registerServe } from './serve';
 import { register as registerSimulate } from './simulate';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerDev(program);
   registerDevvault(program);
   registerExplain(program);
+  registerFixlet(program);
   registerSecretId(program);
   registerServe(program);
   registerSimulate(program);
