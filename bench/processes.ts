@@ -218,9 +218,13 @@ http {
   upstream demo_target {
     server ${target.hostname}:${target.port};
     keepalive 128;
+    keepalive_requests 1000000;
   }
   server {
     listen 127.0.0.1:${port};
+    # nginx closes a client connection after 1000 requests by default; Node.js servers
+    # (the target, the broker) do not, and the load generator must see the same thing.
+    keepalive_requests 1000000;
     location / {
       proxy_pass http://demo_target;
       proxy_http_version 1.1;

@@ -120,14 +120,16 @@ export function formatReport(r: BenchReport): string {
   out.push('');
   out.push('3. Fan-out: N endpoints (BigFix wave, endpoint retry policy) against a target limited to R calls/s');
   out.push(
-    `   ${lpad('N', 5)}${lpad('R/s', 6)}${lpad('N/R s', 8)}${lpad('drain s', 9)}${lpad('÷ N/R', 7)}${lpad('ok', 6)}${lpad('attempts', 10)}${lpad('calls/key', 11)}${lpad('max/1s', 8)}`,
+    `   ${lpad('N', 5)}${lpad('R/s', 6)}${lpad('N/R s', 8)}${lpad('drain s', 9)}${lpad('÷ N/R', 7)}${lpad('ok', 6)}${lpad('attempts', 10)}${lpad('calls/key', 11)}${lpad('max in 1 s', 12)}`,
   );
   for (const f of r.fanout) {
     out.push(
       `   ${lpad(String(f.endpoints), 5)}${lpad(String(f.per_second), 6)}${lpad(fmt(f.limit_s, 1), 8)}${lpad(fmt(f.drain_s, 1), 9)}` +
-        `${lpad(fmt(f.drain_vs_limit), 7)}${lpad(String(f.succeeded), 6)}${lpad(String(f.attempts), 10)}${lpad(String(f.calls_per_key_max), 11)}${lpad(String(f.max_in_any_second), 8)}`,
+        `${lpad(fmt(f.drain_vs_limit), 7)}${lpad(String(f.succeeded), 6)}${lpad(String(f.attempts), 10)}${lpad(String(f.calls_per_key_max), 11)}${lpad(String(f.max_in_any_second), 12)}`,
     );
   }
+  out.push('   (calls/key: most target calls for one Idempotency-Key; max in 1 s: most target calls in any 1-second window,');
+  out.push('    at most R + burst by design, burst defaulting to R)');
   out.push('');
   const mem = r.memory;
   out.push('4. Broker memory (VmRSS of the broker process)');
