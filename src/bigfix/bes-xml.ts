@@ -30,20 +30,26 @@ export interface BesTask {
 }
 
 /**
- * Escapes text for XML element content or a double-quoted attribute. Characters XML 1.0
- * cannot hold at all are refused rather than dropped, so nothing changes silently.
+ * Escapes text for XML element content (`&`, `<`, `>`; quotes stay readable, which keeps
+ * the embedded scripts legible in an editor). Characters XML 1.0 cannot hold at all are
+ * refused rather than dropped, so nothing changes silently.
  */
 export function xmlEscape(text: string): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(text)) {
     throw new Error('text holds a character XML cannot represent');
   }
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes text for a double-quoted attribute value. */
+export function xmlAttr(text: string): string {
+  return xmlEscape(text).replace(/"/g, '&quot;');
 }
 
 function el(name: string, text: string, attrs: Record<string, string> = {}): string {
   const a = Object.entries(attrs)
-    .map(([k, v]) => ` ${k}="${xmlEscape(v)}"`)
+    .map(([k, v]) => ` ${k}="${xmlAttr(v)}"`)
     .join('');
   return `<${name}${a}>${xmlEscape(text)}</${name}>`;
 }
@@ -73,7 +79,7 @@ export function renderBesTask(t: BesTask): string {
     `${i(2)}${el('SourceReleaseDate', t.sourceReleaseDate)}`,
     ...t.mimeFields.flatMap((f) => [`${i(2)}<MIMEField>`, `${i(3)}${el('Name', f.name)}`, `${i(3)}${el('Value', f.value)}`, `${i(2)}</MIMEField>`]),
     `${i(2)}${el('Domain', t.domain)}`,
-    `${i(2)}<DefaultAction ID="${xmlEscape(t.action.id)}">`,
+    `${i(2)}<DefaultAction ID="${xmlAttr(t.action.id)}">`,
     `${i(3)}<Description>`,
     `${i(4)}${el('PreLink', t.action.linkText.pre)}`,
     `${i(4)}${el('Link', t.action.linkText.link)}`,

@@ -18,7 +18,7 @@
  */
 import type { ActionConfig, BrokerConfig, ParameterConfig } from '../config';
 import { createFile, createScriptFile, escapeBraces, queryText, substitution } from './action-script';
-import { renderBesTask, xmlEscape, type BesTask } from './bes-xml';
+import { renderBesTask, xmlAttr, type BesTask } from './bes-xml';
 import { readEndpointScript } from './endpoint-scripts';
 import { EXIT_CODES } from './exit-codes';
 
@@ -70,8 +70,9 @@ function mimeDate(d: Date): string {
   return `${DAYS[d.getUTCDay()]}, ${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
+/** Text for the HTML description (which renderBesTask then escapes once more as XML). */
 function html(text: string): string {
-  return xmlEscape(text);
+  return xmlAttr(text);
 }
 
 function exitCodeTable(): string {
@@ -191,7 +192,7 @@ function invokeTask(action: ActionConfig, o: FixletOptions, os: FixletOs, now: D
   ];
   const title = `credential-broker: invoke ${o.action} - ${OS_LABEL[os]}`;
   const description = [
-    `<p>Runs the credential broker action <b>${html(o.action)}</b>${action.description ? `: ${html(action.description)}` : ''}.`,
+    `<p>Runs the credential broker action <b>${html(o.action)}</b>${action.description ? `: ${html(action.description.trim().replace(/\.$/, ''))}` : ''}.`,
     ' The broker holds the tool&#39;s API key; this computer only proves who it is with the secret ID stored by the <i>enroll</i> Task.</p>',
     `<p>Parameters:</p><ul>${plan.docs.join('') || '<li>none</li>'}</ul>`,
     `<p>Requires the <i>deploy role ID</i> and <i>enroll</i> Tasks to have run on this computer. The script retries 429/503 answers and connection failures for up to ${deadline} seconds with the same Idempotency-Key (computer ID and action ID), so a retried or re-run action never calls the tool twice.`,

@@ -26,6 +26,8 @@ export interface RunOptions {
   stdin?: string;
   /** Sample `ps -eo args` every this many ms while the script runs (0 = never). */
   psEveryMs?: number;
+  /** Working directory (default: the test runner's). */
+  cwd?: string;
 }
 
 function ps(): Promise<string> {
@@ -40,6 +42,7 @@ export async function runScript(shell: string, script: string, args: string[], o
     // A clean environment: the scripts must not depend on anything the test runner has.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...(opts.env ?? {}) },
     stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: opts.cwd,
   });
   let stdout = '';
   let stderr = '';
