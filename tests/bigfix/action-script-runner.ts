@@ -8,7 +8,7 @@
  * `wait /bin/sh …` runs under the shell the test chooses (dash or bash), in the site folder.
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runScript, type ScriptRun } from '../support/endpoint-scripts';
 
 export interface ClientContext {
@@ -76,7 +76,7 @@ export async function runActionScript(script: string, ctx: ClientContext): Promi
   const waits: ScriptRun[] = [];
   const substituted: string[] = [];
   let exitCode: number | undefined;
-  const path = (p: string) => join(ctx.siteDir, unquote(p));
+  const path = (p: string) => resolve(ctx.siteDir, unquote(p));
 
   const evaluate = (rel: string): string => {
     if (rel in ctx.relevance) return ctx.relevance[rel] as string;
