@@ -151,10 +151,10 @@ export function composeBroker(options: BrokerOptions): Broker {
   const invokeAction = new InvokeAction({
     idempotency,
     shaper,
-    // A claim must outlive the request it guards: the wait for a rate-limit token
-    // (queue_ms), key fetch, target call, and a margin.
+    // A claim must outlive the request it guards: the wait for a rate-limit slot (up to
+    // twice queue_ms, see TrafficShaper), key fetch, target call, and a margin.
     callLeaseMs: (target) =>
-      longestQueueMs(config, target) + (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
+      2 * longestQueueMs(config, target) + (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
     onStateError,
     binding,
     catalog,

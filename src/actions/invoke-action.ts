@@ -136,10 +136,11 @@ export class InvokeAction {
       // and action (429 / 503 with Retry-After), before the key is read.
       const admission = await this.deps.shaper?.admit(action.name, leaseMs);
 
-      // 4 + 5. Fetch the key with the broker's identity and call the target.
+      // 4 + 5. Fetch the key with the broker's identity and call the target — at the
+      // call's rate-limit slot, waited for last, so calls reach the target at the rate.
       let response: TargetResponse;
       try {
-        response = await this.callTarget(action, request, trail);
+        response = await this.callTarget(action, request, trail, () => admission?.ready());
       } catch (err) {
         await admission?.finish(callOutcomeOf(err));
         throw toCallerError(err);
@@ -183,16 +184,23 @@ export class InvokeAction {
   }
 
   /**
-   * Reads the key and calls the target. When the target refuses a key that came from
+   * Reads the key and calls the target, after `beforeFirstCall` (the wait for the
+   * rate-limit slot). When the target refuses a key that came from
    * the cache (401/403), the key was probably rotated in Vault: read it again and retry
    * once. A refused request had no effect, so the retry is safe.
    */
-  private async callTarget(action: ActionDefinition, request: TargetRequest, trail: AuditTrail): Promise<TargetResponse> {
+  private async callTarget(
+    action: ActionDefinition,
+    request: TargetRequest,
+    trail: AuditTrail,
+    beforeFirstCall: () => Promise<void> | undefined,
+  ): Promise<TargetResponse> {
     const ref = this.deps.credentialRefs[action.target];
     if (!ref) throw new Error(`no credential ref for target "${action.target}"`);
     for (let attempt = 1; ; attempt++) {
       const key: ToolKey = await trail.time('key_fetch_ms', () => this.deps.vault.readToolKey(ref));
       trail.vaultRequest(key.vaultRequestId);
+      if (attempt === 1) await trail.time('slot_wait_ms', async () => beforeFirstCall());
       try {
         const response = await trail.time('target_ms', () => this.deps.targets.call(action.target, request, key.value));
         trail.set({ target_status: response.status, target_request_id: response.targetRequestId });

@@ -6,11 +6,13 @@
  *    long (every replica sees the hold);
  * 2. concurrency caps: at most `max_concurrent` calls in flight per target and per
  *    action (slots have a lease, so a crashed replica's slots come back);
- * 3. rate limits: a token bucket per target and per action, taken from atomically. A
+ * 3. circuit breaker: `failure_threshold` consecutive failures open the circuit for
+ *    `open_seconds`; then one probe call at a time decides whether it closes. Checked
+ *    before the rate limit, so calls refused while it is open use up no tokens;
+ * 4. rate limits: a token bucket per target and per action, taken from atomically. A
  *    call whose token comes within `queue_ms` waits for it in the broker (callers that
- *    arrive together leave spaced at the rate); later than that, it is refused;
- * 4. circuit breaker: `failure_threshold` consecutive failures open the circuit for
- *    `open_seconds`; then one probe call at a time decides whether it closes.
+ *    arrive together leave spaced at the rate); later than that, it is refused. The wait
+ *    is the last step before the target call, so calls reach the target at the rate.
  *
  * Refusals are RateLimitedError (429) or CircuitOpenError (503), both with a Retry-After
  * computed from the store (the bucket's next free slot, the hold, the open period), and
@@ -46,10 +48,23 @@ export type CallOutcome =
   /** The target said 429 (or sent Retry-After): hold it back for `retryAfterMs`. */
   | { kind: 'slow_down'; retryAfterMs: number };
 
-/** A call let through; `finish` must be called once when it is over. */
+/**
+ * A call let through. `ready` waits for the call's rate-limit slot and must be the last
+ * step before the target call (work such as reading the key can go on meanwhile); it
+ * throws RateLimitedError when the slot was missed and no new one comes within
+ * queue_ms. `finish` must be called once when the call is over.
+ */
 export interface Admission {
+  ready(): Promise<void>;
   finish(outcome: CallOutcome): Promise<void>;
 }
+
+/**
+ * How late (ms) a call may be for its rate-limit slot and still go. Later than this it
+ * takes a new slot (see waitUntil): a replica that stalled must not send its backlog at
+ * once. Ordinary timer and Redis round-trip jitter stays well below it.
+ */
+export const LATE_SLOT_TOLERANCE_MS = 50;
 
 /** Hold applied when a target says 429 without a usable Retry-After. */
 export const DEFAULT_SLOW_DOWN_MS = 1000;
@@ -64,7 +79,8 @@ export class TrafficShaper {
 
   /**
    * Lets a call of `action` through to its target, or throws RateLimitedError /
-   * CircuitOpenError. `leaseMs` bounds how long the call may hold its slots.
+   * CircuitOpenError. `leaseMs` bounds how long the call may hold its slots. The call
+   * then waits for its turn with `ready()`.
    */
   async admit(action: string, leaseMs: number): Promise<Admission> {
     const actionSettings = this.settings.actions[action];
@@ -78,6 +94,7 @@ export class TrafficShaper {
       throw new RateLimitedError(`target "${target}" asked the broker to slow down`, held / 1000);
     }
 
+    let ready = async (): Promise<void> => undefined;
     const holder = randomUUID();
     const slots: string[] = [];
     const releaseSlots = async () => {
@@ -108,17 +125,15 @@ export class TrafficShaper {
         names.set(key, what);
         queueMs.push(limit.queue_ms ?? 0);
       }
-      if (buckets.length > 0) {
-        const taken = await this.store.take(buckets, Math.min(...queueMs));
-        if (!taken.ok) {
-          throw new RateLimitedError(`${names.get(taken.limitedBy) ?? 'target'} is over its rate limit`, taken.retryAfterMs / 1000);
-        }
-        // The token is ours; its time comes after the callers ahead of us.
-        if (taken.delayMs > 0) await new Promise((r) => setTimeout(r, taken.delayMs));
-      }
-
+      // The circuit first: while it is open, callers are refused without using up tokens.
       const circuit = await this.store.circuitCheck(`target:${target}`, leaseMs);
       if (circuit.state === 'open') throw new CircuitOpenError(target, circuit.retryAfterMs / 1000);
+
+      if (buckets.length > 0) {
+        const allowance = Math.min(...queueMs);
+        const due = await this.takeToken(buckets, names, allowance);
+        ready = () => this.waitForSlot(due, buckets, names, allowance);
+      }
     } catch (err) {
       await releaseSlots().catch(this.onLateError);
       throw err;
@@ -126,6 +141,14 @@ export class TrafficShaper {
 
     let finished = false;
     return {
+      ready: async () => {
+        try {
+          await ready();
+        } catch (err) {
+          await releaseSlots().catch(this.onLateError);
+          throw err;
+        }
+      },
       finish: async (outcome) => {
         if (finished) return;
         finished = true;
@@ -144,5 +167,37 @@ export class TrafficShaper {
         await Promise.all(work).catch(this.onLateError);
       },
     };
+  }
+
+  /**
+   * Takes a token from every bucket, waiting in line for at most `queueMs`. Returns
+   * when (local clock) the token may be used; throws RateLimitedError when the wait
+   * would be longer.
+   */
+  private async takeToken(buckets: RateBucket[], names: Map<string, string>, queueMs: number): Promise<number> {
+    const askedAt = Date.now();
+    const taken = await this.store.take(buckets, Math.max(0, queueMs));
+    if (!taken.ok) {
+      throw new RateLimitedError(`${names.get(taken.limitedBy) ?? 'target'} is over its rate limit`, taken.retryAfterMs / 1000);
+    }
+    return askedAt + taken.delayMs;
+  }
+
+  /**
+   * Waits until `due`, the time the call's token was handed out for. A call that is late
+   * for it (its key took long to read, or this process stalled: a GC pause, a starved
+   * CPU) should not go now: the calls whose slots are now go too, from every replica,
+   * and the target would see them bunched above its rate. It takes one new place in line
+   * instead, again within `queueMs` (its first token is spent: that slot went unused), so
+   * a call waits at most twice queue_ms. Only once, so a host that is slow all the time
+   * still gets its calls out.
+   */
+  private async waitForSlot(due: number, buckets: RateBucket[], names: Map<string, string>, queueMs: number): Promise<void> {
+    for (let retaken = false; ; retaken = true) {
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (retaken || Date.now() - due <= LATE_SLOT_TOLERANCE_MS) return;
+      due = await this.takeToken(buckets, names, queueMs);
+    }
   }
 }

@@ -98,7 +98,7 @@ for i = 1, n do
 end
 for i = 1, n do
   redis.call('HSET', KEYS[i], 'tokens', fmt(tokens[i]), 'ts', fmt(now), 'queue', fmt(queue[i]))
-  local life = math.max(0, queue[i] - now) + burst[i] * 1000 / rate[i] + 1000
+  local life = math.max(0, queue[i] - now) + (burst[i] - math.min(tokens[i], burst[i])) * 1000 / rate[i] + 1000
   redis.call('PEXPIRE', KEYS[i], math.ceil(life))
 end
 if all then return {1, math.ceil(delay)} end

@@ -63,6 +63,7 @@ export function takeFromBuckets(
 
 /** How long a bucket must be kept before forgetting it changes nothing (ms). */
 export function bucketLifetimeMs(bucket: RateBucket, state: BucketState, now: number): number {
-  const refill = (bucket.burst * 1000) / bucket.perSecond;
+  // Until it is full again: the tokens owed to waiting callers (debt) count too.
+  const refill = ((bucket.burst - Math.min(state.tokens, bucket.burst)) * 1000) / bucket.perSecond;
   return Math.ceil(Math.max(0, state.queue - now) + refill + 1000);
 }

@@ -128,4 +128,50 @@ describe('traffic shaper', () => {
     }
     await expect(s.admit('open', 5000)).resolves.toBeDefined();
   });
+
+  describe('waiting in the broker (queue_ms), on the real clock', () => {
+    let real: MemoryStateStore;
+    beforeEach(() => {
+      real = new MemoryStateStore();
+    });
+    afterEach(() => real.close());
+    const queued = () =>
+      new TrafficShaper(real, {
+        targets: { tickets: { rate_limit: { per_second: 10, burst: 1, queue_ms: 1000 } } },
+        actions: { open: { target: 'tickets' } },
+        circuitBreaker: { failure_threshold: 3, open_seconds: 10 },
+      });
+    const bucket = [{ key: 'target:tickets', perSecond: 10, burst: 1 }];
+
+    it('When calls arrive together, then each is admitted and ready() lets them go one slot apart', async () => {
+      const s = queued();
+      const admissions = await Promise.all([1, 2, 3].map(() => s.admit('open', 5000)));
+      const started = Date.now();
+      const readyAt = await Promise.all(admissions.map(async (a) => (await a.ready(), Date.now() - started)));
+      readyAt.sort((x, y) => x - y);
+      // 10/s: the first at once, then 100 ms apart (timers may fire a little early or late).
+      expect(readyAt[1]! - readyAt[0]!).toBeGreaterThanOrEqual(80);
+      expect(readyAt[2]! - readyAt[0]!).toBeGreaterThanOrEqual(180);
+    });
+
+    it('When a call comes late for its slot, then it takes a new one instead of going with the next caller', async () => {
+      const s = queued();
+      await s.admit('open', 5000);
+      const late = await s.admit('open', 5000); // slot in 100 ms
+      await new Promise((r) => setTimeout(r, 300)); // e.g. a slow key read
+      await late.ready();
+      // It used a second token: the 3 tokens refilled by now are all spent (one on time,
+      // one missed, one taken late), so a caller now gets none.
+      await expect(real.take(bucket)).resolves.toMatchObject({ ok: false });
+    });
+
+    it('When a call is on time for its slot, then it uses the token it was given', async () => {
+      const s = queued();
+      await s.admit('open', 5000);
+      const onTime = await s.admit('open', 5000);
+      await onTime.ready();
+      await new Promise((r) => setTimeout(r, 150));
+      await expect(real.take(bucket)).resolves.toMatchObject({ ok: true });
+    });
+  });
 });

@@ -182,6 +182,15 @@ export function describeStateStoreContract(name: string, open: () => Promise<Sto
         expect(admitted).toBeLessThanOrEqual(7);
       });
 
+      it('When tokens are owed to waiting callers, then the bucket is kept until they are paid back', async () => {
+        const b = [{ key: k('debt'), perSecond: 10, burst: 1 }];
+        for (let i = 0; i < 25; i += 1) expect((await store.take(b, 3000)).ok).toBe(true);
+        // 24 tokens owed: 2.4 s to pay back. Forgetting the bucket after a full bucket's
+        // refill (0.1 s) plus a margin would hand out a fresh burst while callers still wait.
+        await sleep(1300);
+        await expect(peer.take(b)).resolves.toMatchObject({ ok: false });
+      });
+
       it('When a herd honours Retry-After, then the slots it is given are spread at the bucket rate', async () => {
         const b = [{ key: k('herd'), perSecond: 10, burst: 1 }];
         await store.take(b);
