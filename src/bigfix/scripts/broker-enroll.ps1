@@ -81,8 +81,13 @@ $ConfPath = Join-Path $StateDir 'broker.conf'
 $SecretPath = Join-Path $StateDir 'secret_id.dpapi'
 $Entropy = [System.Text.Encoding]::UTF8.GetBytes('credential-broker secret_id v1')
 
+# True when SYSTEM or Administrators own it, only they are granted anything, and (for the store
+# directory) nothing is inherited from a parent that others can change. The owner matters:
+# any user may create a folder in ProgramData, and its owner can rewrite its ACL later.
 function Test-PrivateAcl([string]$Path, [bool]$MustBeProtected) {
   $acl = Get-Acl -LiteralPath $Path
+  $owner = $acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+  if ($owner -ne $SystemSid -and $owner -ne $AdminsSid) { return $false }
   if ($MustBeProtected -and -not $acl.AreAccessRulesProtected) { return $false }
   foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
     if ($rule.AccessControlType -ne [System.Security.AccessControl.AccessControlType]::Allow) { continue }
@@ -92,13 +97,15 @@ function Test-PrivateAcl([string]$Path, [bool]$MustBeProtected) {
   return $true
 }
 
-# The store directory: created if needed, then given an ACL that inherits nothing and grants
-# full control to SYSTEM and Administrators only (files created inside inherit it).
+# The store directory: created if needed, then owned by Administrators and given an ACL that
+# inherits nothing and grants full control to SYSTEM and Administrators only (files created
+# inside inherit it).
 function Initialize-StateDir {
   if (-not (Test-Path -LiteralPath $StateDir -PathType Container)) {
     [void](New-Item -ItemType Directory -Path $StateDir -Force)
   }
   $acl = New-Object System.Security.AccessControl.DirectorySecurity
+  $acl.SetOwner((New-Object System.Security.Principal.SecurityIdentifier($AdminsSid)))
   $acl.SetAccessRuleProtection($true, $false)
   foreach ($sid in @($SystemSid, $AdminsSid)) {
     $id = New-Object System.Security.Principal.SecurityIdentifier($sid)
@@ -329,7 +336,7 @@ while ($true) {
         [Array]::Clear($plain, 0, $plain.Length)
         $secretId = $null
         Write-StoreFile $SecretPath ([Convert]::ToBase64String($blob))
-        Write-StoreFile (Join-Path $StateDir 'enrollment') ("accessor=$accessor`r`nexpires_at=$expiresAt`r`nenrolled_at=" + (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ') + "`r`n")
+        Write-StoreFile (Join-Path $StateDir 'enrollment') ("accessor=$accessor`r`nexpires_at=$expiresAt`r`nenrolled_at=" + (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") + "`r`n")
         if ($accessor -eq '') { $accessor = '-' }
         if ($expiresAt -eq '') { $expiresAt = '-' }
         Write-Line "${Prog}: OK enrolled request_id=$requestId accessor=$accessor expires_at=$expiresAt" $true

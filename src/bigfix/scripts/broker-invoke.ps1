@@ -90,10 +90,13 @@ if ([string]::IsNullOrEmpty($StateDir)) { $StateDir = Join-Path $env:ProgramData
 $SystemSid = 'S-1-5-18'
 $AdminsSid = 'S-1-5-32-544'
 
-# True when only SYSTEM and Administrators are granted anything (and, for the store directory,
-# nothing is inherited from a parent that others can change).
+# True when SYSTEM or Administrators own it, only they are granted anything, and (for the store
+# directory) nothing is inherited from a parent that others can change. The owner matters:
+# any user may create a folder in ProgramData, and its owner can rewrite its ACL later.
 function Test-PrivateAcl([string]$Path, [bool]$MustBeProtected) {
   $acl = Get-Acl -LiteralPath $Path
+  $owner = $acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+  if ($owner -ne $SystemSid -and $owner -ne $AdminsSid) { return $false }
   if ($MustBeProtected -and -not $acl.AreAccessRulesProtected) { return $false }
   foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
     if ($rule.AccessControlType -ne [System.Security.AccessControl.AccessControlType]::Allow) { continue }
