@@ -62,6 +62,8 @@ describe.each(SHELLS)('broker-enroll.sh under %s', (shell) => {
     const secretId = readFileSync(secretFile, 'utf8').trim();
     expect(secretId).toMatch(/^[0-9a-f-]{36}$/);
     site.secrets.add(secretId);
+    // Now that the test knows it: the secret ID was not in the enroll run's output or process list either.
+    expectNoSecrets([enroll.stdout, enroll.stderr, ...enroll.psSamples].join('\n'), [secretId]);
 
     const status = await run(shell, ENROLL_SH, ['status'], { stateDir });
     expect(status.code).toBe(0);
