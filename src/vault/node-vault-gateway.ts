@@ -9,7 +9,7 @@ import { createNodeVaultClient, vaultCall, type VaultClientOptions } from './nod
 import { ToolKeyStore } from './tool-key-store';
 import { tokenSession } from './endpoint-token-session';
 import type { EndpointCredentials, EndpointSession, ReadinessReport, ToolKey, VaultGateway } from './vault-gateway';
-import { isVaultResponseError } from './vault-http';
+import { isVaultResponseError, VaultHttp } from './vault-http';
 
 export interface NodeVaultGatewayOptions {
   client: VaultClientOptions;
@@ -25,6 +25,8 @@ export interface NodeVaultGatewayOptions {
 export class NodeVaultGateway implements VaultGateway {
   readonly identity: BrokerIdentity;
   private readonly keys: ToolKeyStore;
+  /** Endpoint logins and capability checks (token-less, shared: see endpoint-login.ts). */
+  private readonly endpointHttp: VaultHttp;
   private readonly pendingEnds = new Set<Promise<void>>();
 
   constructor(private readonly options: NodeVaultGatewayOptions) {
@@ -36,6 +38,8 @@ export class NodeVaultGateway implements VaultGateway {
       retryAfterSeconds: options.retryAfterSeconds,
       timers: options.timers,
     });
+    const c = options.client;
+    this.endpointHttp = new VaultHttp({ address: c.address, namespace: c.namespace, ca: c.ca, timeoutMs: c.timeoutMs });
     this.keys = new ToolKeyStore({
       identity: this.identity,
       address: options.client.address,
@@ -67,7 +71,7 @@ export class NodeVaultGateway implements VaultGateway {
     }
     return loginEndpoint(
       {
-        client: this.options.client,
+        http: this.endpointHttp,
         approleMount: this.options.approleMount,
         retryAfterSeconds: this.options.retryAfterSeconds,
         secrets: this.options.secrets,

@@ -85,7 +85,10 @@ export class VaultHttp {
       validateStatus: () => true,
       maxRedirects: 0,
       proxy: false,
-      httpsAgent: options.ca || options.caFile ? new https.Agent({ ca: options.ca ?? readFileSync(options.caFile as string) }) : undefined,
+      // Keep-alive: the broker's instance carries every endpoint login, and a TLS
+      // handshake per call would cost more than the call.
+      httpsAgent:
+        options.ca || options.caFile ? new https.Agent({ ca: options.ca ?? readFileSync(options.caFile as string), keepAlive: true }) : undefined,
       // Vault bodies are JSON; keep axios from guessing.
       responseType: 'json',
     });
