@@ -54,22 +54,30 @@ describe('traffic shaping', () => {
   });
 
   it('When a herd is refused, then each is told a later second, spread at the target rate', async () => {
-    await withSite({ targetRateLimit: { per_second: 2, burst: 1, queue_ms: 0 } }, async (site, broker) => {
+    await withSite({ targetRateLimit: { per_second: 0.5, burst: 1, queue_ms: 0 } }, async (site, broker) => {
       await invoke(broker.url, site.web, 'echo', { message: 'm' }, key());
+      const started = Date.now();
       const waits: number[] = [];
       for (let i = 0; i < 6; i += 1) {
         const r = await invoke(broker.url, site.web, 'echo', { message: 'm' }, key());
         expect(r.status).toBe(429);
         waits.push(Number(r.headers.get('retry-after')));
       }
-      // 2 per second: slots 0.5, 1, 1.5, 2, 2.5, 3 s (minus the time the calls took) → whole seconds up.
-      expect(waits).toEqual([1, 1, 2, 2, 3, 3]);
+      // One per 2 s: slots 2, 4, … 12 s after the first call; each caller is told its
+      // slot less the time that passed before it asked, in whole seconds rounded up.
+      const elapsed = Math.ceil((Date.now() - started) / 1000);
+      waits.forEach((w, i) => {
+        expect(w).toBeLessThanOrEqual(2 * (i + 1));
+        expect(w).toBeGreaterThanOrEqual(2 * (i + 1) - elapsed);
+      });
+      for (let i = 1; i < waits.length; i += 1) expect(waits[i]!).toBeGreaterThan(waits[i - 1]!);
     });
   });
 
   it('When max_concurrent calls are in flight, then the next is refused with 429 and the target never sees more', async () => {
     await withSite({ targetRateLimit: { max_concurrent: 2 } }, async (site, broker) => {
-      site.target.behave({ delayMs: 400 });
+      // Slow enough that all five are admitted while the first two are still in flight.
+      site.target.behave({ delayMs: 1500 });
       const answers = await Promise.all([1, 2, 3, 4, 5].map(() => invoke(broker.url, site.web, 'echo', { message: 'm' }, key())));
       expect(answers.filter((a) => a.status === 200)).toHaveLength(2);
       const refused = answers.filter((a) => a.status === 429);
