@@ -12,10 +12,11 @@
  * Flags: --duration S (per steady-state run, default 10), --connections C (the main
  * concurrency, default 10; every steady-state run is repeated at 1 connection for latency),
  * --quick (short runs, for trying the benchmark itself), --keep (keep the temp folder),
- * --profile (write V8 CPU profiles of the brokers into the temp folder; implies --keep).
+ * --profile (write V8 CPU profiles of the brokers into the temp folder; implies --keep),
+ * --no-nginx (skip (b) as if nginx were not installed).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_TOOL_KEY_REF } from '../src/dev/sandbox-vault';
 import type { CallStatsSnapshot } from '../src/dev/call-stats';
@@ -45,6 +46,7 @@ interface Settings {
   roundTripCalls: number;
   fanout: { endpoints: number; perSecond: number }[];
   keep: boolean;
+  nginx: boolean;
   /** Extra node flags for the broker processes (--profile: CPU profiles). */
   brokerNodeArgs: (dir: string) => string[];
 }
@@ -76,9 +78,12 @@ function parseFlags(argv: string[]): Settings {
           { endpoints: 500, perSecond: 50 },
         ],
     keep: argv.includes('--keep') || argv.includes('--profile'),
+    nginx: !argv.includes('--no-nginx'),
     brokerNodeArgs: (dir) => (argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
   };
 }
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 const BROKER_SECRET_ENV = 'BENCH_BROKER_SECRET_ID';
 const MESSAGE = JSON.stringify({ message: 'hello from the benchmark' });
@@ -193,6 +198,7 @@ function machine() {
 async function main(): Promise<void> {
   const settings = parseFlags(process.argv.slice(2));
   const started = Date.now();
+  const loadBefore = loadavg();
   const dir = mkdtempSync(join(tmpdir(), 'credential-broker-bench-'));
   const cleanups: (() => Promise<void>)[] = [];
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -217,9 +223,11 @@ async function main(): Promise<void> {
     // Everything for section 1 is started first and stays up; an idle process costs nothing.
     let proxy: NginxProcess | null = null;
     let nginxNote: string;
-    const nginxBinary = findNginx();
+    const nginxBinary = settings.nginx ? findNginx() : null;
     if (!nginxBinary) {
-      nginxNote = 'skipped: nginx is not installed (Debian: apt-get install -y nginx-light)';
+      nginxNote = settings.nginx
+        ? 'skipped: nginx is not installed (Debian: apt-get install -y nginx-light)'
+        : 'skipped (--no-nginx)';
       log(`(b) ${nginxNote}`);
     } else {
       proxy = await startNginx(nginxBinary, dir, steadyUrl, creds.toolKey);
@@ -331,7 +339,7 @@ async function main(): Promise<void> {
     const report: BenchReport = {
       date: new Date(started).toISOString(),
       total_s: 0,
-      machine: machine(),
+      machine: { ...machine(), load_average_before: loadBefore.map(round2), load_average_after: loadavg().map(round2) },
       settings: {
         duration_s: settings.durationSeconds,
         warmup_s: settings.warmupSeconds,

@@ -40,7 +40,16 @@ export interface SteadyResult {
 export interface BenchReport {
   date: string;
   total_s: number;
-  machine: { cpus: number; cpu_model: string; memory_gib: number; kernel: string; node: string };
+  machine: {
+    cpus: number;
+    cpu_model: string;
+    memory_gib: number;
+    kernel: string;
+    node: string;
+    /** 1/5/15-minute load averages when the run started and ended (other work on the machine). */
+    load_average_before: number[];
+    load_average_after: number[];
+  };
   settings: { duration_s: number; warmup_s: number; request: string; nginx: string };
   /** One entry per concurrency; the first is the main one. */
   steady: SteadyResult[];
@@ -60,6 +69,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 const int = (n: number) => n.toLocaleString('en-US');
+const signed = (n: number) => `${n < 0 ? '-' : '+'}${fmt(Math.abs(n))}`;
 
 function verdict(ok: boolean): string {
   return ok ? 'met' : 'MISSED';
@@ -86,7 +96,7 @@ function steadyTable(s: SteadyResult, nginxNote: string): string[] {
     const bad = x.non_2xx + x.errors + x.timeouts;
     out.push(
       `   ${pad(label, 34)}${lpad(int(x.rps), 8)}${lpad(fmt(x.latency_ms.p50), 9)}${lpad(fmt(x.latency_ms.p99), 9)}` +
-        `${lpad(fmt(x.rps / a.rps), 8)}${lpad(b ? fmt(x.rps / b.rps) : '-', 8)}${lpad(`+${fmt(x.latency_ms.p50 - a.latency_ms.p50)}`, 10)}${lpad(int(bad), 8)}`,
+        `${lpad(fmt(x.rps / a.rps), 8)}${lpad(b ? fmt(x.rps / b.rps) : '-', 8)}${lpad(signed(x.latency_ms.p50 - a.latency_ms.p50), 10)}${lpad(int(bad), 8)}`,
     );
   }
   out.push('   CPU ms per request, by process:');
@@ -104,6 +114,7 @@ export function formatReport(r: BenchReport): string {
   out.push('');
   out.push(`credential-broker benchmark, ${r.date} (${r.total_s} s)`);
   out.push(`machine: ${m.cpus} CPUs, ${m.cpu_model}, ${m.memory_gib} GiB, Linux ${m.kernel}, Node.js ${m.node}`);
+  out.push(`load average (1/5/15 min): ${m.load_average_before.join(' ')} before, ${m.load_average_after.join(' ')} after`);
   out.push('');
   out.push(`1. Steady state: ${r.settings.request}, ${r.settings.duration_s} s per run after ${r.settings.warmup_s} s warm-up`);
   for (const s of r.steady) out.push(...steadyTable(s, r.settings.nginx), '');
@@ -149,7 +160,7 @@ export function formatReport(r: BenchReport): string {
   }
   for (const x of r.steady) {
     const added = x.broker_cached.latency_ms.p50 - x.direct.latency_ms.p50;
-    out.push(`   cached broker added p50 <= 2 ms over (a), ${x.connections} connection(s): +${fmt(added)} ms ${verdict(added <= 2)}`);
+    out.push(`   cached broker added p50 <= 2 ms over (a), ${x.connections} connection(s): ${signed(added)} ms ${verdict(added <= 2)}`);
   }
   out.push(`   Vault round trips cold <= 4: ${fmt(r.round_trips.cold.per_invocation)} ${verdict(r.round_trips.cold.per_invocation <= 4)}`);
   out.push(`   Vault round trips warm <= 2: ${fmt(r.round_trips.warm.per_invocation)} ${verdict(r.round_trips.warm.per_invocation <= 2)}`);
