@@ -4,7 +4,7 @@
  * (composeBroker) logged in with its own AppRole identity, and a counting tool API.
  *
  * The actions are chosen so every exit code of broker-invoke can be produced for real:
- * `echo` (works; 400 on bad parameters), `echo_limited` (one call per two seconds, so the
+ * `echo` (works; 400 on bad parameters), `echo_limited` (one call per five seconds, so the
  * second call gets 429 with Retry-After), `broken` (its target is a closed port: 502),
  * `slow` (the target answers after its timeout: 504) and `restart` (not granted to the
  * `fleet` group: 403).
@@ -62,7 +62,7 @@ actions:
       message: { type: string, min_length: 1, max_length: 200 }
     body: { message: "{message}" }
     result: { message: echo.message }
-    rate_limit: { per_second: 0.5, burst: 1, queue_ms: 0 }
+    rate_limit: { per_second: 0.2, burst: 1, queue_ms: 0 }
   slow:
     target: slowdemo
     method: POST
