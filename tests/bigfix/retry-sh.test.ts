@@ -4,7 +4,7 @@
  * demand: 503 until the deadline, a Retry-After longer than the deadline, a 409 that
  * clears. The live-broker tests (invoke-sh.test.ts) cover the real statuses.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nextStep } from '../../src/bigfix/retry-policy';
 import { INVOKE_SH, privateTempDir, runScript, SHELLS } from '../support/endpoint-scripts';
@@ -82,5 +82,40 @@ describe.each(SHELLS)('broker-invoke.sh retries under %s', (shell) => {
     const r = await invoke(shell, 20);
     expect(r.code).toBe(10);
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+/**
+ * The JSON the script builds and parses goes through awk: check it byte for byte, under
+ * this machine's awk and under mawk (Debian's and Ubuntu's default awk) where installed.
+ */
+describe.each(SHELLS)('broker-invoke.sh JSON handling under %s', (shell) => {
+  const awks: [string, string | undefined][] = [['default awk', undefined]];
+  if (existsSync('/usr/bin/mawk')) awks.push(['mawk', '/usr/bin/mawk']);
+
+  it.each(awks)('When parameters hold quotes, backslashes, tabs and braces (%s), then the body is exact JSON and the result is read back', async (_label, awkPath) => {
+    const env: Record<string, string> = { BROKER_STATE_DIR: store() };
+    if (awkPath) {
+      const bin = join(work, `bin-${shell}-${n}`);
+      mkdirSync(bin);
+      symlinkSync(awkPath, join(bin, 'awk'));
+      env.PATH = `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+    }
+    const kv = join(work, `p-${shell}-${n}.kv`);
+    writeFileSync(kv, ['text=say "hi" \\ {x}\tend', 'n:int=-42', 'f:num=2.5e3', 'b:bool=false', 'j:json={"a":[1,{"b":null}]}', 'skip?:int=', '# a comment', ''].join('\n').replace('\\t', '\t'));
+    fake.requests.length = 0;
+    fake.script([{ status: 200, body: { request_id: 'req-j', action: 'echo', result: { text: 'a "b" \\ c', nested: { list: [1, 2] } } } }]);
+    const r = await runScript(shell, INVOKE_SH, ['--action', 'echo', '--computer-id', '5', '--action-id', `json-${shell}-${n}`, '--params-kv', kv], { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fake.requests[0]?.body ?? '')).toEqual({ text: 'say "hi" \\ {x}\tend', n: -42, f: 2500, b: false, j: { a: [1, { b: null }] } });
+    expect(r.stdout).toBe('credential-broker: OK action=echo request_id=req-j result={"text":"a \\"b\\" \\\\ c","nested":{"list":[1,2]}}\n');
+
+    // A control character is refused on the endpoint, not sent and not silently changed.
+    writeFileSync(kv, 'text=bell\u0007here\n');
+    fake.requests.length = 0;
+    const bad = await runScript(shell, INVOKE_SH, ['--action', 'echo', '--computer-id', '5', '--action-id', `json-${shell}-${n}-bad`, '--params-kv', kv], { env });
+    expect(bad.code).toBe(10);
+    expect(bad.stdout).toMatch(/code=invalid_parameters .*control character/);
+    expect(fake.requests).toHaveLength(0);
   });
 });

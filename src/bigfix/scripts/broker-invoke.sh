@@ -151,15 +151,24 @@ tmp_dir=$(mktemp -d 2>/dev/null) || fail 1 tmp_failed 0 - '"cannot create a priv
 
 # --- the request body ----------------------------------------------------------------------
 # JSON-escape one value read from stdin: backslash, quote and tab; other control characters
-# are refused (exit 10) rather than silently changed.
+# are refused (exit 10) rather than silently changed. Character by character, because what a
+# backslash in gsub's replacement means differs between gawk, mawk and BSD awk.
 json_string() {
   awk 'BEGIN { ORS = "" }
     { if (NR > 1) bad = 1; line = $0 }
     END {
       if (bad) exit 3
       if (line ~ /[\001-\010\012-\037\177]/) exit 3
-      gsub(/\\/, "\\\\", line); gsub(/"/, "\\\"", line); gsub(/\t/, "\\t", line)
-      print "\"" line "\""
+      out = ""
+      n = length(line)
+      for (i = 1; i <= n; i++) {
+        c = substr(line, i, 1)
+        if (c == "\\") out = out "\\\\"
+        else if (c == "\"") out = out "\\\""
+        else if (c == "\t") out = out "\\t"
+        else out = out c
+      }
+      print "\"" out "\""
     }'
 }
 
