@@ -1,17 +1,17 @@
 /**
  * `credential-broker dev`: the whole product on loopback with no outside services —
- * devvault, its setup (sandbox-vault.ts), the demo target, and the broker with a demo
- * config whose action `echo` sends a message to the target and returns it.
+ * devvault, its setup (sandbox-vault.ts: the same bootstrap `vault bootstrap` runs), the
+ * demo target, and the broker with a demo config whose action `echo` sends a message to
+ * the target and returns it, and whose endpoint group `demo-allowed` may run it and enroll.
  */
 import type { Writable } from 'node:stream';
 import { composeBroker, type Broker } from '../compose';
-import { validateConfig, type BrokerConfig } from '../config';
 import { startDevVault } from '../devvault';
 import { startDemoTarget, type DemoTarget } from './demo-target';
-import { SANDBOX_TOOL_KEY_REF, setupSandboxVault, type SandboxEndpoint, type SandboxVault } from './sandbox-vault';
+import { BROKER_ROLE_ID_ENV, BROKER_SECRET_ENV, sandboxConfig } from './sandbox-config';
+import { newDemoKey, setupSandboxVault, type SandboxEndpoint, type SandboxVault } from './sandbox-vault';
 
-/** The name under which the broker's secret_id is handed over (an injected env, never process.env). */
-const BROKER_SECRET_ENV = 'SANDBOX_BROKER_SECRET_ID';
+export { sandboxConfig } from './sandbox-config';
 
 export interface SandboxOptions {
   host?: string;
@@ -45,55 +45,6 @@ export interface SandboxCredentials {
   endpoints: SandboxEndpoint[];
 }
 
-export function sandboxConfig(input: { host: string; port: number; vaultAddr: string; targetUrl: string; brokerRoleId: string; keyCacheSeconds: number }): BrokerConfig {
-  return validateConfig(
-    {
-      listen: { host: input.host, port: input.port },
-      vault: {
-        address: input.vaultAddr,
-        broker_auth: { method: 'approle', role_id: { value: input.brokerRoleId }, secret_id: { env: BROKER_SECRET_ENV } },
-      },
-      key_cache_seconds: input.keyCacheSeconds,
-      targets: {
-        demo: {
-          base_url: input.targetUrl,
-          credential: { ref: SANDBOX_TOOL_KEY_REF, inject: { type: 'bearer' } },
-          timeout_ms: 5000,
-        },
-        // The same demo tool, as a tool that allows only 5 calls per second: watch
-        // shaping with `credential-broker simulate --action echo_limited` and GET /__stats.
-        demo_limited: {
-          base_url: input.targetUrl,
-          credential: { ref: SANDBOX_TOOL_KEY_REF, inject: { type: 'bearer' } },
-          timeout_ms: 5000,
-          rate_limit: { per_second: 5, burst: 5, max_concurrent: 5 },
-        },
-      },
-      actions: {
-        echo: {
-          description: 'Sends a message to the demo tool, which sends it back.',
-          target: 'demo',
-          method: 'POST',
-          path: '/echo',
-          parameters: { message: { type: 'string', min_length: 1, max_length: 200, description: 'the text to echo' } },
-          body: { message: '{message}' },
-          result: ['message', 'length'],
-        },
-        echo_limited: {
-          description: 'Like echo, through a target limited to 5 calls per second (429 with Retry-After beyond).',
-          target: 'demo_limited',
-          method: 'POST',
-          path: '/echo',
-          parameters: { message: { type: 'string', min_length: 1, max_length: 200, description: 'the text to echo' } },
-          body: { message: '{message}' },
-          result: ['message', 'length'],
-        },
-      },
-    },
-    { source: '(dev sandbox config)' },
-  );
-}
-
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const stack: (() => Promise<void>)[] = [];
@@ -104,18 +55,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   try {
     const devvault = await startDevVault({ host, port: 0 });
     stack.push(() => devvault.close());
-    const vault = await setupSandboxVault(devvault.address, devvault.rootToken, { policiesDir: options.policiesDir });
-    const target = await startDemoTarget({ apiKey: vault.toolKey, host });
+    const toolKey = newDemoKey();
+    const target = await startDemoTarget({ apiKey: toolKey, host });
     stack.push(() => target.close());
     const config = sandboxConfig({
       host,
       port: options.port ?? 8443,
       vaultAddr: devvault.address,
       targetUrl: target.url,
-      brokerRoleId: vault.brokerRoleId,
       keyCacheSeconds: options.keyCacheSeconds ?? 30,
     });
-    const broker = composeBroker({ config, env: { [BROKER_SECRET_ENV]: vault.brokerSecretId }, logStream: options.logStream });
+    const vault = await setupSandboxVault(devvault.address, devvault.rootToken, { config, policiesDir: options.policiesDir, toolKey });
+    const env = { [BROKER_ROLE_ID_ENV]: vault.brokerRoleId, [BROKER_SECRET_ENV]: vault.brokerSecretId };
+    const broker = composeBroker({ config, env, logStream: options.logStream });
     const server = await broker.start();
     stack.push(() => broker.stop());
     const credentials = (): SandboxCredentials => ({
