@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { stopSignal } from '../signals';
 import { startSandbox, type Sandbox } from '../../dev/sandbox';
 
 interface Flags {
@@ -75,6 +76,8 @@ async function dev(flags: Flags): Promise<number> {
     process.stderr.write(`credential-broker: --port: ${flags.port} is not a port number\n`);
     return 2;
   }
+  // Before anything starts: see ../signals.ts.
+  const stopRequested = stopSignal();
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({ port });
@@ -98,10 +101,7 @@ async function dev(flags: Flags): Promise<number> {
     return 1;
   }
   process.stdout.write(`${banner(sandbox, file)}\n`);
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
+  await stopRequested;
   await sandbox.stop();
   if (temporary) rmSync(dirname(file), { recursive: true, force: true });
   process.stdout.write('sandbox stopped\n');

@@ -6,6 +6,7 @@
  * certificate…), 2 config problems or bad flags.
  */
 import type { Command } from 'commander';
+import { stopSignal } from '../signals';
 import { composeBroker } from '../../compose';
 import { checkReferences, ConfigError, loadConfig } from '../../config';
 
@@ -22,6 +23,8 @@ async function serve(flags: { config: string }): Promise<number> {
     }
     throw err;
   }
+  // Before anything starts: see ../signals.ts.
+  const stopRequested = stopSignal();
   // The composition root gets the environment as data; nothing below src/cli reads it.
   const broker = composeBroker({ config, env: process.env });
   try {
@@ -31,11 +34,7 @@ async function serve(flags: { config: string }): Promise<number> {
     await broker.stop().catch(() => undefined);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopRequested;
   await broker.stop();
   return 0;
 }
