@@ -311,7 +311,8 @@ function Get-JsonField($Object, [string]$Name) {
   if ($null -eq $Object) { return $null }
   $p = $Object.PSObject.Properties[$Name]
   if ($null -eq $p) { return $null }
-  return $p.Value
+  # The comma keeps an array an array (a function's output is otherwise unrolled).
+  return ,$p.Value
 }
 
 $DeadlineAt = (Get-Date).AddSeconds($DeadlineSeconds)
