@@ -18,9 +18,11 @@ export async function main(argv: string[]): Promise<void> {
 if (require.main === module) {
   main(process.argv).catch((err: unknown) => {
     const e = err as { code?: string; exitCode?: number; message?: string };
-    // commander reports --help/--version and usage errors through exitOverride.
+    // commander reports --help/--version (exit code 0) and usage errors through
+    // exitOverride. Usage errors exit 2 ("bad flags"), as every command documents;
+    // commander itself would use 1, which our commands keep for unexpected errors.
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
-      process.exit(e.exitCode ?? 2);
+      process.exit(e.exitCode === 0 ? 0 : 2);
     }
     process.stderr.write(`credential-broker: ${e.message ?? String(err)}\n`);
     process.exit(1);
