@@ -1,7 +1,8 @@
 /**
  * `credential-broker check-config` as a real child process: a good file exits 0; a bad
  * one reports every problem at once, each with its path, and exits 2. The example in
- * examples/broker.yaml (which uses every key) is checked here, so it cannot rot.
+ * examples/broker.yaml (which uses every key) and the docker-compose one are checked
+ * here, so they cannot rot.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,11 @@ describe('credential-broker check-config', () => {
     const run = await runCli(['check-config', '--config', join(ROOT, 'examples', 'broker.yaml'), '--no-references']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/examples\/broker\.yaml: ok \(4 targets, 4 actions\)/);
+  });
+
+  test('When the docker-compose config is checked without references, then exit 0', async () => {
+    const run = await runCli(['check-config', '--config', join(ROOT, 'examples', 'compose.yaml'), '--no-references']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
   });
 
   test('When a good config names files and variables that exist, then exit 0', async () => {
