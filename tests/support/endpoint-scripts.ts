@@ -48,6 +48,8 @@ export async function runScript(shell: string, script: string, args: string[], o
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  // A script that exits before reading its stdin closes the pipe: EPIPE is expected then.
+  child.stdin.on('error', () => undefined);
   child.stdin.end(opts.stdin ?? '');
 
   const psSamples: string[] = [];
