@@ -131,8 +131,10 @@ export class TrafficShaper {
 
       if (buckets.length > 0) {
         const allowance = Math.min(...queueMs);
-        const due = await this.takeToken(buckets, names, allowance);
-        ready = () => this.waitForSlot(due, buckets, names, allowance);
+        const taken = await this.takeToken(buckets, names, allowance);
+        // A token the bucket had to spare (no wait) is not a place in line: using it a
+        // little later moves no one's slot. Only a call given a slot keeps to it.
+        if (taken.delayMs > 0) ready = () => this.waitForSlot(taken.due, buckets, names, allowance);
       }
     } catch (err) {
       await releaseSlots().catch(this.onLateError);
@@ -171,16 +173,20 @@ export class TrafficShaper {
 
   /**
    * Takes a token from every bucket, waiting in line for at most `queueMs`. Returns
-   * when (local clock) the token may be used; throws RateLimitedError when the wait
-   * would be longer.
+   * when (local clock) the token may be used and how long that is from now; throws
+   * RateLimitedError when the wait would be longer.
    */
-  private async takeToken(buckets: RateBucket[], names: Map<string, string>, queueMs: number): Promise<number> {
+  private async takeToken(
+    buckets: RateBucket[],
+    names: Map<string, string>,
+    queueMs: number,
+  ): Promise<{ due: number; delayMs: number }> {
     const askedAt = Date.now();
     const taken = await this.store.take(buckets, Math.max(0, queueMs));
     if (!taken.ok) {
       throw new RateLimitedError(`${names.get(taken.limitedBy) ?? 'target'} is over its rate limit`, taken.retryAfterMs / 1000);
     }
-    return askedAt + taken.delayMs;
+    return { due: askedAt + taken.delayMs, delayMs: taken.delayMs };
   }
 
   /**
@@ -197,7 +203,7 @@ export class TrafficShaper {
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (retaken || Date.now() - due <= LATE_SLOT_TOLERANCE_MS) return;
-      due = await this.takeToken(buckets, names, queueMs);
+      due = (await this.takeToken(buckets, names, queueMs)).due;
     }
   }
 }
