@@ -44,12 +44,17 @@ export function createLogger(options: LoggerOptions): ClosableLogger {
     }
     return info;
   });
+  // One ISO-8601 field, `time` (winston's timestamp format with an alias writes two).
+  const stamp = winston.format((info) => {
+    (info as Record<string, unknown>).time = new Date().toISOString();
+    return info;
+  });
   const stream = options.stream ?? process.stdout;
   const transport = new winston.transports.Stream({ stream });
   const logger = winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaults,
-    format: winston.format.combine(redact(), winston.format.timestamp({ alias: 'time' }), winston.format.json()),
+    format: winston.format.combine(redact(), stamp(), winston.format.json()),
     transports: [transport],
     exitOnError: false,
   });

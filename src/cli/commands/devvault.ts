@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { startDevVault } from '../../devvault';
 import { parseTrustedProxy } from '../../devvault/http/client-address';
+import { stopSignal } from '../signals';
 
 interface DevVaultFlags {
   host: string;
@@ -79,17 +80,14 @@ async function run(flags: DevVaultFlags): Promise<void> {
   const rootToken = flags.rootToken ?? (process.env.VAULT_DEV_ROOT_TOKEN_ID || undefined);
   if (rootToken !== undefined && rootToken.trim() === '') throw new UsageError('--root-token: must not be empty');
 
+  // Listen for signals before starting: a signal right after the banner must still stop
+  // the server cleanly.
+  const stopped = stopSignal();
   const vault = await startDevVault({ host: flags.host, port, rootToken, trustedProxies });
   process.stdout.write(banner(vault.address, vault.unsealKey, vault.rootToken));
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.stdout.write('==> devvault shutdown triggered\n');
-      vault.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
+  process.stdout.write('==> devvault shutdown triggered\n');
+  await vault.close().catch(() => undefined);
 }
 
 export function register(program: Command): void {
