@@ -61,7 +61,7 @@ export interface Admission {
 
 /**
  * How late (ms) a call may be for its rate-limit slot and still go. Later than this it
- * takes a new slot (see waitUntil): a replica that stalled must not send its backlog at
+ * takes a new slot (see waitForSlot): a replica that stalled must not send its backlog at
  * once. Ordinary timer and Redis round-trip jitter stays well below it.
  */
 export const LATE_SLOT_TOLERANCE_MS = 50;
