@@ -76,8 +76,10 @@ describe.each(SHELLS)('broker-enroll.sh under %s', (shell) => {
     expect(invoke.code).toBe(0);
     expect(invoke.stdout).toMatch(/result=\{"message":"enrolled",/);
     // The broker's audit trail names the computer from the secret-ID metadata.
-    const audit = site.log.json().find((l) => l.log_type === 'audit' && l.idempotency_key === `4711-enroll-${shell}`);
-    expect(audit).toMatchObject({ role_name: 'fleet', secret_id_metadata: { computer_id: '4711' } });
+    // (The audit line may be written just after the response has gone out: wait for it.)
+    const findAudit = () => site.log.json().find((l) => l.log_type === 'audit' && l.idempotency_key === `4711-enroll-${shell}`);
+    for (let i = 0; i < 50 && !findAudit(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(findAudit()).toMatchObject({ role_name: 'fleet', secret_id_metadata: { computer_id: '4711' } });
 
     // The same token again (an interceptor, or a re-run): refused with exit 12, and the stored secret ID is untouched.
     const replay = await run(shell, ENROLL_SH, ['enroll', '--token-file', '-', '--state-dir', stateDir], { stdin: `${token}\n` });

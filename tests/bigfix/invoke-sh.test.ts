@@ -65,7 +65,7 @@ function kvFile(name: string, lines: string[]): string {
 describe.each(SHELLS)('broker-invoke.sh under %s', (shell) => {
   it('When the action succeeds, then exit 0 with one OK line, the Idempotency-Key is <computer id>-<action id>, and no secret is in ps while curl runs', async () => {
     const dir = store();
-    site.target.behave({ delayMs: 700 }); // keep curl running long enough to be seen by ps
+    site.target.behave({ delayMs: 1500 }); // keep curl running long enough to be seen by ps, even on a busy machine
     try {
       const params = kvFile(`ok-${shell}.kv`, [`message=hello "${shell}" {braces} \\ done`, 'count:int=3']);
       const run = await invoke(shell, dir, ['--action', 'echo', '--params-kv', params]);
