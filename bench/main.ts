@@ -172,6 +172,31 @@ async function vaultQuiet(vault: ServiceProcess): Promise<void> {
   }
 }
 
+/**
+ * What the broker's audit log says about failed invocations of `action` (the log is
+ * redacted; only these fields are kept), so a failure in a run can be explained.
+ */
+function failuresInLog(file: string, action: string): Record<string, unknown>[] {
+  const entries: Record<string, unknown>[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    try {
+      entries.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a JSON line
+    }
+  }
+  // The error handler's warning for the same request says what failed.
+  const warnings = new Map(entries.filter((e) => e.level !== 'info' && e.request_id).map((e) => [e.request_id, e]));
+  return entries
+    .filter((e) => e.action === action && e.event === 'action.invoke' && typeof e.status === 'number' && e.status >= 500)
+    .slice(0, 10)
+    .map((e) => {
+      const w = warnings.get(e.request_id);
+      const err = w?.err as { cause?: unknown } | undefined;
+      return { time: e.time, status: e.status, error_code: e.error_code, durations_ms: e.durations_ms, message: w?.message, cause: err?.cause };
+    });
+}
+
 async function targetStats(url: string): Promise<CallStatsSnapshot> {
   const r = await fetch(`${url}/__stats`);
   return (await r.json()) as CallStatsSnapshot;
@@ -311,6 +336,7 @@ async function main(): Promise<void> {
         duplicate_keys: stats.duplicate_keys.length,
         max_in_any_second: stats.max_in_any_second,
         max_per_calendar_second: stats.max_per_calendar_second,
+        failures: wave.failed > 0 ? failuresInLog(join(dir, 'broker-cached.log'), `fanout_${i + 1}`) : [],
       });
     }
 

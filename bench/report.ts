@@ -27,6 +27,8 @@ export interface FanoutResult {
   duplicate_keys: number;
   max_in_any_second: number;
   max_per_calendar_second: number;
+  /** From the broker's audit log, when endpoints failed. */
+  failures: Record<string, unknown>[];
 }
 
 export interface SteadyResult {
@@ -138,6 +140,9 @@ export function formatReport(r: BenchReport): string {
       `   ${lpad(String(f.endpoints), 5)}${lpad(String(f.per_second), 6)}${lpad(fmt(f.limit_s, 1), 8)}${lpad(fmt(f.drain_s, 1), 9)}` +
         `${lpad(fmt(f.drain_vs_limit), 7)}${lpad(String(f.succeeded), 6)}${lpad(String(f.attempts), 10)}${lpad(String(f.calls_per_key_max), 11)}${lpad(String(f.max_in_any_second), 12)}`,
     );
+  }
+  for (const f of r.fanout) {
+    for (const x of f.failures) out.push(`   N=${f.endpoints} failure: ${JSON.stringify(x)}`);
   }
   out.push('   (calls/key: most target calls for one Idempotency-Key; max in 1 s: most target calls in any 1-second window,');
   out.push('    at most R + burst by design, burst defaulting to R)');
