@@ -21,6 +21,15 @@ import type { TargetConnector, TargetRequest, TargetResponse } from './target-re
 /** Errors that mean the request provably never reached the target. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
+/**
+ * Idle connections are reused, and closed by us before the target closes them: Node's
+ * agent honours a server's `Keep-Alive: timeout=N` (closing after N - 1 s) only when the
+ * agent has a timeout of its own. Without one, a call sent just as the target drops the
+ * idle connection fails with ECONNRESET (a 502 that `npm run bench`'s fan-out showed).
+ * 5 s, as Node's global agent: also the limit for targets that announce nothing.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 5_000 };
+
 interface PreparedTarget {
   name: string;
   config: TargetConfig;
@@ -39,7 +48,7 @@ export interface HttpTargetConnectorOptions {
 export class HttpTargetConnector implements TargetConnector {
   private readonly targets = new Map<string, PreparedTarget>();
   private readonly http: AxiosInstance;
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpAgent = new http.Agent(KEEP_ALIVE);
   private readonly httpsAgents = new Map<string, https.Agent>();
   private readonly userAgent: string;
 
@@ -50,7 +59,7 @@ export class HttpTargetConnector implements TargetConnector {
       const base = new URL(config.base_url);
       this.targets.set(name, { name, config, base, basePath: base.pathname.replace(/\/+$/, '') });
       const ca = config.tls?.ca_file ? readFile(config.tls.ca_file) : undefined;
-      this.httpsAgents.set(name, new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) }));
+      this.httpsAgents.set(name, new https.Agent({ ...KEEP_ALIVE, ...(ca ? { ca } : {}) }));
     }
     this.http = axios.create({
       maxRedirects: 0,

@@ -89,7 +89,10 @@ export class VaultHttp {
     // Keep-alive: the broker's instance carries every endpoint login, and a TLS
     // handshake per call would cost more than the call.
     this.agent =
-      options.ca || options.caFile ? new https.Agent({ ca: options.ca ?? readFileSync(options.caFile as string), keepAlive: true }) : undefined;
+      options.ca || options.caFile
+        ? // timeout: so the agent honours Vault's Keep-Alive hint, as in http-target-connector.ts.
+          new https.Agent({ ca: options.ca ?? readFileSync(options.caFile as string), keepAlive: true, timeout: 5_000 })
+        : undefined;
   }
 
   async call(c: VaultCall): Promise<VaultReply> {
