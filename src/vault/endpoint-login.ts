@@ -1,20 +1,23 @@
 /**
  * Logging in as an endpoint (AppRole) and asking Vault what that endpoint may do.
  *
- * These calls go through VaultHttp, which holds no token: each call carries the token it
- * is made with, so one instance serves every request without mixing identities (the
- * node-vault hazard: a login swaps a client's own token). It also saves per-request
- * work: a fresh node-vault client per login cost about 0.6 ms more CPU per Vault call
- * than this (measured with `npm run bench`), and each invocation makes two such calls.
+ * Each session holds a node-vault client of its own for as long as it lives:
+ * approleLogin() stores the endpoint's token in the client it was called on, so a client
+ * shared between requests would mix identities. The client comes from a pool and goes
+ * back to it, token wiped, when the session ends (endpoint-client-pool.ts).
  */
 import type { Logger, SecretRegistry } from '../audit';
+import type { EndpointClientPool } from './endpoint-client-pool';
 import { mapEndpointVaultError } from './error-mapping';
+import { vaultCall, type NodeVaultClient } from './node-vault-client';
 import type { EndpointIdentity, EndpointSession } from './vault-gateway';
-import { isVaultResponseError, type VaultHttp } from './vault-http';
+import { isVaultResponseError } from './vault-http';
 
 export interface EndpointLoginOptions {
-  /** Shared by all logins; it keeps no token. */
-  http: VaultHttp;
+  /** Where each session gets its own client. */
+  clients: EndpointClientPool;
+  /** Vault's address, for error messages. */
+  address: string;
   approleMount: string;
   retryAfterSeconds: number;
   secrets: SecretRegistry;
@@ -35,10 +38,14 @@ export async function loginEndpoint(
 ): Promise<EndpointSession> {
   options.secrets.registerSecret(credentials.secretId);
   const path = `auth/${options.approleMount}/login`;
+  const client = options.clients.acquire();
   let body: { request_id?: unknown; auth?: LoginAuth } | null;
   try {
-    body = await options.http.ok({ method: 'POST', path, body: { role_id: credentials.roleId, secret_id: credentials.secretId } });
+    body = await vaultCall(options.address, path, () =>
+      client.approleLogin({ role_id: credentials.roleId, secret_id: credentials.secretId, mount_point: options.approleMount }),
+    );
   } catch (err) {
+    options.clients.release(client);
     if (isVaultResponseError(err) && err.status === 404) {
       // No AppRole mount there: a broker misconfiguration, not the caller's fault (500).
       throw new Error(`no AppRole auth mount at auth/${options.approleMount} in Vault`, { cause: err });
@@ -48,7 +55,12 @@ export async function loginEndpoint(
   const auth = body?.auth ?? {};
   const token = typeof auth.client_token === 'string' ? auth.client_token : '';
   options.secrets.registerSecret(token);
-  if (!token) throw new Error('Vault answered the AppRole login without a client token');
+  if (!token) {
+    options.clients.release(client);
+    throw new Error('Vault answered the AppRole login without a client token');
+  }
+  // approleLogin already put the token into this client; say so explicitly.
+  client.token = token;
   const metadata: Record<string, string> = {};
   if (auth.metadata && typeof auth.metadata === 'object') {
     for (const [k, v] of Object.entries(auth.metadata as Record<string, unknown>)) metadata[k] = String(v);
@@ -60,15 +72,15 @@ export async function loginEndpoint(
     tokenType: typeof auth.token_type === 'string' ? auth.token_type : 'service',
     policies: Array.isArray(auth.policies) ? auth.policies.map(String) : [],
   };
-  return new VaultEndpointSession(token, identity, typeof body?.request_id === 'string' ? body.request_id : undefined, options);
+  return new NodeVaultEndpointSession(client, identity, typeof body?.request_id === 'string' ? body.request_id : undefined, options);
 }
 
-class VaultEndpointSession implements EndpointSession {
+class NodeVaultEndpointSession implements EndpointSession {
   private ended = false;
 
   constructor(
-    /** The endpoint's Vault token; emptied when the session ends. */
-    private token: string,
+    /** This session's own client, holding the endpoint's token until the session ends. */
+    private readonly client: NodeVaultClient,
     readonly identity: EndpointIdentity,
     readonly loginRequestId: string | undefined,
     private readonly options: EndpointLoginOptions,
@@ -78,7 +90,9 @@ class VaultEndpointSession implements EndpointSession {
     if (this.ended) throw new Error('endpoint session already ended');
     let body: Record<string, unknown> | null;
     try {
-      body = await this.options.http.ok({ method: 'POST', path: 'sys/capabilities-self', token: this.token, body: { paths: [...paths] } });
+      body = await vaultCall(this.options.address, 'sys/capabilities-self', () =>
+        this.client.write('sys/capabilities-self', { paths: [...paths] }),
+      );
     } catch (err) {
       throw mapEndpointVaultError(err, this.options.retryAfterSeconds, 'the endpoint token was refused');
     }
@@ -98,7 +112,7 @@ class VaultEndpointSession implements EndpointSession {
     // would otherwise live for their whole TTL with a lease in Vault.
     if (this.identity.tokenType === 'service') {
       try {
-        await this.options.http.ok({ method: 'POST', path: 'auth/token/revoke-self', token: this.token });
+        await vaultCall(this.options.address, 'auth/token/revoke-self', () => this.client.tokenRevokeSelf());
       } catch (err) {
         this.options.logger.warn('could not revoke an endpoint token; it stays valid until its TTL ends', {
           err,
@@ -107,6 +121,6 @@ class VaultEndpointSession implements EndpointSession {
         });
       }
     }
-    this.token = '';
+    this.options.clients.release(this.client);
   }
 }

@@ -4,12 +4,13 @@
  */
 import type { Logger, SecretRegistry } from '../audit';
 import { BrokerIdentity, type BrokerCredentials, type Timers } from './broker-identity';
+import { EndpointClientPool } from './endpoint-client-pool';
 import { loginEndpoint } from './endpoint-login';
 import { createNodeVaultClient, vaultCall, type VaultClientOptions } from './node-vault-client';
 import { ToolKeyStore } from './tool-key-store';
 import { tokenSession } from './endpoint-token-session';
 import type { EndpointCredentials, EndpointSession, ReadinessReport, ToolKey, VaultGateway } from './vault-gateway';
-import { isVaultResponseError, VaultHttp } from './vault-http';
+import { isVaultResponseError } from './vault-http';
 
 export interface NodeVaultGatewayOptions {
   client: VaultClientOptions;
@@ -25,8 +26,8 @@ export interface NodeVaultGatewayOptions {
 export class NodeVaultGateway implements VaultGateway {
   readonly identity: BrokerIdentity;
   private readonly keys: ToolKeyStore;
-  /** Endpoint logins and capability checks (token-less, shared: see endpoint-login.ts). */
-  private readonly endpointHttp: VaultHttp;
+  /** node-vault clients for endpoint sessions, one per session at a time (endpoint-login.ts). */
+  private readonly endpointClients: EndpointClientPool;
   private readonly pendingEnds = new Set<Promise<void>>();
 
   constructor(private readonly options: NodeVaultGatewayOptions) {
@@ -39,7 +40,7 @@ export class NodeVaultGateway implements VaultGateway {
       timers: options.timers,
     });
     const c = options.client;
-    this.endpointHttp = new VaultHttp({ address: c.address, namespace: c.namespace, ca: c.ca, timeoutMs: c.timeoutMs });
+    this.endpointClients = new EndpointClientPool({ address: c.address, namespace: c.namespace, ca: c.ca, timeoutMs: c.timeoutMs });
     this.keys = new ToolKeyStore({
       identity: this.identity,
       address: options.client.address,
@@ -71,7 +72,8 @@ export class NodeVaultGateway implements VaultGateway {
     }
     return loginEndpoint(
       {
-        http: this.endpointHttp,
+        clients: this.endpointClients,
+        address: this.options.client.address,
         approleMount: this.options.approleMount,
         retryAfterSeconds: this.options.retryAfterSeconds,
         secrets: this.options.secrets,
