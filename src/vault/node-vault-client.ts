@@ -34,7 +34,9 @@ export function createNodeVaultClient(options: VaultClientOptions, token?: strin
     debug: noDebug,
     // Untyped in index.d.ts; overrides the VAULT_SKIP_VERIFY default and sets the timeout.
     rpDefaults: { strictSSL: true, timeout: options.timeoutMs },
-    requestOptions: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) },
+    // keepAlive: node-vault builds its own https.Agent, which would otherwise open a new
+    // TLS connection for every call (Node's global agent already keeps plain HTTP alive).
+    requestOptions: { timeout: options.timeoutMs, agentOptions: { keepAlive: true }, ...(options.ca ? { ca: options.ca } : {}) },
   };
   const client = NodeVault(vaultOptions);
   const mutable = client as NodeVaultClient & { pathPrefix: string; namespace: string | undefined; endpoint: string };

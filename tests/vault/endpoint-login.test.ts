@@ -21,8 +21,19 @@ beforeAll(async () => {
   await admin.apply({ kind: 'enable-auth', path: 'approle', type: 'approle' });
   await admin.writePolicy('alpha', 'path "broker/actions/alpha" { capabilities = ["update"] }');
   await admin.writePolicy('beta', 'path "broker/actions/beta" { capabilities = ["update"] }');
-  await admin.writeRole('alpha', { token_policies: ['alpha'], token_type: 'batch', token_ttl: 60 });
-  await admin.writeRole('beta', { token_policies: ['beta'], token_type: 'service', token_ttl: 60 });
+  const role = (policy: string, tokenType: 'batch' | 'service') => ({
+    bind_secret_id: true,
+    token_type: tokenType,
+    token_ttl: 60,
+    token_max_ttl: 60,
+    token_policies: [policy],
+    token_no_default_policy: false,
+    secret_id_ttl: 0,
+    secret_id_num_uses: 0,
+    secret_id_bound_cidrs: [],
+  });
+  await admin.writeRole('alpha', role('alpha', 'batch'));
+  await admin.writeRole('beta', role('beta', 'service'));
   for (const name of ['alpha', 'beta'] as const) {
     const roleId = (await admin.readRoleId(name)) as string;
     const { secretId } = await admin.issueRawSecretId(name, {});
@@ -73,7 +84,10 @@ test('When a session with a service token ends, then its token is revoked in Vau
 
 test('When the login is refused, then the client goes back to the pool and the error names no secret', async () => {
   const before = pool.idleCount;
-  const err = await loginEndpoint(options, { roleId: creds.alpha.roleId, secretId: 'not-the-secret' }).catch((e: unknown) => e as Error);
+  const err = (await loginEndpoint(options, { roleId: creds.alpha.roleId, secretId: 'not-the-secret' }).then(
+    () => null,
+    (e: unknown) => e,
+  )) as Error;
   expect(err).toBeInstanceOf(Error);
   expect(String(err.message)).not.toContain('not-the-secret');
   expect(String(err.message)).not.toContain(creds.alpha.roleId);
