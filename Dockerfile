@@ -12,7 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && chmod +x dist/cli/main.js && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 # ---- runtime ------------------------------------------------------------------------
 FROM node:20-bookworm-slim
