@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'broker config, for the Vault address, AppRole mount and marker prefix')
     .option('--vault-addr <url>', 'Vault address (default: VAULT_ADDR, then vault.address from --config)')
     .option('--vault-token-file <file>', 'file holding the Vault token (default: VAULT_TOKEN)')
-    .option('--vault-ca-cert <file>', "CA certificate for Vault's TLS (default: VAULT_CACERT)")
+    .option('--vault-ca-cert <file>', "CA certificate for Vault's TLS (default: VAULT_CACERT, then vault.tls.ca_file from --config)")
     .option('--json', 'print JSON')
     .action((flags: ExplainFlags) => runCommand(() => explain(flags)));
 }

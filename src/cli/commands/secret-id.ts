@@ -181,7 +181,7 @@ function vaultOptions(cmd: Command): Command {
   return cmd
     .option('--vault-addr <url>', 'Vault address (default: VAULT_ADDR, then vault.address from --config)')
     .option('--vault-token-file <file>', 'file holding the Vault token (default: VAULT_TOKEN)')
-    .option('--vault-ca-cert <file>', "CA certificate for Vault's TLS (default: VAULT_CACERT)")
+    .option('--vault-ca-cert <file>', "CA certificate for Vault's TLS (default: VAULT_CACERT, then vault.tls.ca_file from --config)")
     .option('--config <file>', 'broker config, for the Vault address, TLS and AppRole mount')
     .option('--json', 'print JSON');
 }
