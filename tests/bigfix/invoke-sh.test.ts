@@ -95,13 +95,21 @@ describe.each(SHELLS)('broker-invoke.sh under %s', (shell) => {
   it('When the broker answers 429 with Retry-After, then the script waits at least that long and succeeds with the same Idempotency-Key', async () => {
     const dir = store();
     // Spend the action's only token (0.2 per second, burst 1: five seconds of margin on a busy machine) so the script's first call is refused.
-    const spend = await fetch(`${site.url}/v1/actions/echo_limited`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic(site.roleIds.fleet, fleetSecret) },
-      body: JSON.stringify({ message: 'spend' }),
-    });
-    // 200 spent the token; 429 means it was already spent (by the other shell's run) and this call took the next slot.
-    expect([200, 429]).toContain(spend.status);
+    // A 429 takes nothing, and a later token within queue_ms is waited for: so spend until
+    // a call succeeds. Right after that the bucket is empty and the next token is 5 s away,
+    // far beyond queue_ms (1 s), so the script's first call is refused.
+    let spent = 0;
+    for (let i = 0; i < 10 && spent !== 200; i += 1) {
+      const spend = await fetch(`${site.url}/v1/actions/echo_limited`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic(site.roleIds.fleet, fleetSecret) },
+        body: JSON.stringify({ message: 'spend' }),
+      });
+      spent = spend.status;
+      expect([200, 429]).toContain(spent);
+      if (spent === 429) await new Promise((r) => setTimeout(r, Number(spend.headers.get('retry-after') ?? '1') * 1000));
+    }
+    expect(spent).toBe(200);
     const params = kvFile(`limited-${shell}.kv`, ['message=after the wait']);
     const run = await invoke(shell, dir, ['--action', 'echo_limited', '--params-kv', params, '--deadline', '30']);
     expect(run.code).toBe(0);
