@@ -148,13 +148,20 @@ export function composeBroker(options: BrokerOptions): Broker {
     { targets: config.targets, actions: config.actions, circuitBreaker: config.circuit_breaker },
     (err) => onStateError(err, 'shaping'),
   );
+  // A claim must outlive the request it guards: the wait for a rate-limit slot (up to
+  // twice queue_ms, see TrafficShaper), key fetch, target call, and a margin. Fixed by
+  // the config, so worked out once here rather than on every invocation.
+  const callLeaseMs = new Map(
+    Object.entries(config.targets).map(([name, t]) => [
+      name,
+      2 * longestQueueMs(config, name) + t.timeout_ms + config.vault.request_timeout_ms + 5_000,
+    ]),
+  );
+  const DEFAULT_CALL_LEASE_MS = 10_000 + config.vault.request_timeout_ms + 5_000;
   const invokeAction = new InvokeAction({
     idempotency,
     shaper,
-    // A claim must outlive the request it guards: the wait for a rate-limit slot (up to
-    // twice queue_ms, see TrafficShaper), key fetch, target call, and a margin.
-    callLeaseMs: (target) =>
-      2 * longestQueueMs(config, target) + (config.targets[target]?.timeout_ms ?? 10_000) + config.vault.request_timeout_ms + 5_000,
+    callLeaseMs: (target) => callLeaseMs.get(target) ?? DEFAULT_CALL_LEASE_MS,
     onStateError,
     binding,
     catalog,

@@ -16,12 +16,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import type { CallStatsSnapshot } from '../../src/dev/call-stats';
 import type { WaveReport } from '../../src/simulate/wave';
+import { closedPort } from '../support/fake-target';
 import { startRedis, type TestRedis } from '../support/redis';
 import { invoke, type Site, startSite } from '../support/shaping-site';
 
@@ -47,18 +47,6 @@ const QUEUE_MS = 3000;
 const CONCURRENCY = 100;
 const N = 2000;
 const PREFIX = 'credential-broker:';
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.on('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => done(port));
-    });
-  });
-}
 
 function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   return new Promise((done) => {
@@ -90,7 +78,7 @@ interface Target {
 
 /** The demo target (src/dev/demo-target.ts) in a child process of its own. */
 async function startTarget(apiKey: string): Promise<Target> {
-  const port = await freePort();
+  const port = await closedPort();
   const script = `require(${JSON.stringify(join(DIST, 'dev/demo-target.js'))})
     .startDemoTarget({ apiKey: process.env.DEMO_API_KEY, port: ${port} })`;
   const child = spawn(process.execPath, ['-e', script], {
@@ -110,7 +98,7 @@ interface Replica {
 }
 
 async function startReplica(config: Record<string, unknown>, site: Site, dir: string, name: string): Promise<Replica> {
-  const port = await freePort();
+  const port = await closedPort();
   const file = join(dir, `${name}.yaml`);
   // JSON is YAML: the config file `serve` reads.
   writeFileSync(file, JSON.stringify({ ...config, listen: { host: '127.0.0.1', port } }, null, 2));

@@ -74,17 +74,8 @@ export function privateTempDir(prefix: string): string {
   return dir;
 }
 
-/** A loopback port that nothing listens on (bound once, then released). */
-export async function closedPort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as import('node:net').AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A loopback port that nothing listens on (one helper for every test). */
+export { closedPort } from './fake-target';
 
 /** The shells the POSIX scripts must work under. */
 export const SHELLS = ['dash', 'bash'] as const;

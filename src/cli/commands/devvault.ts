@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { startDevVault } from '../../devvault';
 import { parseTrustedProxy } from '../../devvault/http/client-address';
+import { collect } from '../options';
 import { stopSignal } from '../signals';
 
 interface DevVaultFlags {
@@ -36,10 +37,6 @@ function isLoopback(host: string): boolean {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port: ${JSON.stringify(text)} is not a port number (0-65535)`);
   return Number(text);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export function banner(address: string, unsealKey: string, rootToken: string): string {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FixletInputError, generateFixlets, type FixletOs } from '../../bigfix/fixlet-generator';
 import { ConfigError, loadConfig } from '../../config';
+import { collect } from '../options';
 
 interface FixletFlags {
   config: string;
@@ -23,7 +24,6 @@ interface FixletFlags {
   deadline: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function register(program: Command): void {
   const fixlet = program.command('fixlet').description('BigFix content for the broker');

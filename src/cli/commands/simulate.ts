@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runWave, type WaveReport } from '../../simulate/wave';
+import { collect } from '../options';
 
 interface SimulateFlags {
   broker: string[];
@@ -30,7 +31,6 @@ interface CredentialsFile {
   endpoints?: { role?: string; role_id?: string; secret_id?: string; allowed_actions?: string[] }[];
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function positiveInt(value: string, flag: string, fail: (m: string) => never): number {
   if (!/^[0-9]+$/.test(value) || Number(value) < 1) fail(`${flag} must be a whole number of at least 1, got "${value}"`);
